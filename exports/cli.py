@@ -1,0 +1,309 @@
+"""``exports``: validate, split and convert TikTalkCoref release data.
+
+Exit codes: 0 done, 1 done but some records had problems (reported one per line on
+stderr, the rest written), 2 nothing could be done (unreadable input, bad options).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from exports import conll, labelstudio, release
+from exports.dialogue import Dialogue
+from exports.io import InputError, ReadReport, atomic_writer, read_json, read_jsonl_records, read_release, read_text_lines, write_lines
+from exports.media import MediaError, probe_video
+from exports.validate import check_lines
+
+log = logging.getLogger("exports")
+VIDEO_EXTENSIONS = (".mp4", ".webm", ".mov", ".mkv")
+
+
+def _frame_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        if w <= 0 or h <= 0:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 720x1280, got {text!r}") from None
+    return w, h
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="exports", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check a release JSONL file; one problem per line 'doc_key: field: message'")
+    v.add_argument("file", help="release JSONL file")
+    v.add_argument("--frame-size", type=_frame_size, help="WxH of the videos, to check that boxes lie inside the frame")
+
+    s = sub.add_parser("split", help="write the upstream split layout (all/, celeb/, no_celeb/)")
+    s.add_argument("--annotations", required=True, help="release JSONL file")
+    s.add_argument("--split", required=True, help="split.jsonl (video_id, video_type, split)")
+    s.add_argument("--titles", required=True, help="video_titles.jsonl (video_id, title)")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--video-root", default="raw_videos", help="directory written into video_path (default: raw_videos)")
+
+    c = sub.add_parser("conll", help="write CoNLL-2012 (text + coreference) for the reference scorer")
+    c.add_argument("file", help="release JSONL file")
+    c.add_argument("--out", required=True, help="output .conll file")
+
+    t = sub.add_parser("to-labelstudio", help="write Label Studio import JSON (task data + annotation)")
+    t.add_argument("file", help="release JSONL file")
+    t.add_argument("--out", required=True, help="output tasks JSON")
+    media = t.add_mutually_exclusive_group()
+    media.add_argument("--video-root", help="local directory with <doc_key>.mp4 videos (probed for fps and frame size)")
+    media.add_argument("--video-url-prefix", help="videos served at <prefix><doc_key>.mp4")
+    t.add_argument(
+        "--document-root",
+        default=os.environ.get("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT"),
+        help="Label Studio's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT; --video-root must lie under it "
+        "(default: that variable, else the parent of --video-root)",
+    )
+    t.add_argument("--titles", help="video_titles.jsonl, to show each video's title")
+    t.add_argument("--fps", type=_positive_float, help="frame rate of all videos (overrides probing)")
+    t.add_argument("--frame-size", type=_frame_size, help="WxH of all videos (overrides probing)")
+    t.add_argument("--no-annotations", action="store_true", help="tasks only, without the annotation")
+
+    f = sub.add_parser("from-labelstudio", help="read a Label Studio JSON export (or our import file) back to release JSONL")
+    f.add_argument("file", help="Label Studio JSON export")
+    out = f.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", help="output release JSONL (every task must have at most one annotation)")
+    out.add_argument("--out-dir", help="one release JSONL per annotator: <dir>/<annotator>.jsonl")
+    f.add_argument("--label-key", choices=release.LABEL_KEYS, help="spelling of the label key to write (default: as read)")
+    f.add_argument("--celebrity-key", choices=release.CELEBRITY_KEYS, help="spelling of the celebrity key to write (default: as read)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        log.error("%s", exc)
+        return 2
+    except KeyboardInterrupt:
+        log.error("interrupted; no output file was left half-written")
+        return 130
+
+
+# -- commands ------------------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace) -> int:
+    lines = read_text_lines(args.file)
+    n = 0
+    for problem in check_lines(lines, args.frame_size):
+        print(problem)
+        n += 1
+    docs = sum(1 for line in lines if line.strip())
+    log.info("%s: %d dialogue line(s), %d problem(s)", args.file, docs, n)
+    return 1 if n else 0
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from exports.split import split
+
+    report = ReadReport(args.annotations)
+    dialogues = [d for _, d in read_release(args.annotations, report)]
+    split_report = ReadReport(args.split)
+    splits = {}
+    for lineno, rec in read_jsonl_records(args.split, split_report):
+        try:
+            splits[str(rec["video_id"])] = (rec["video_type"], rec["split"])
+        except (KeyError, TypeError):
+            split_report.add(lineno, "expected video_id, video_type and split")
+    title_report = ReadReport(args.titles)
+    titles = {}
+    for lineno, rec in read_jsonl_records(args.titles, title_report):
+        try:
+            titles[str(rec["video_id"])] = rec["title"]
+        except (KeyError, TypeError):
+            title_report.add(lineno, "expected video_id and title")
+    result = split(dialogues, splits, titles, args.out, args.video_root)
+    for key in result.not_in_split:
+        log.warning("%s: not in %s; written to all.*.jsonl only", key, args.split)
+    for key in result.bad_split:
+        log.warning("%s: unknown video_type/split; written to all.*.jsonl only", key)
+    if result.without_title:
+        log.warning("%d dialogue(s) without a title in %s: video_title set to 'Unknown Title'", len(result.without_title), args.titles)
+    summary = ", ".join(f"{t}/{s}: {n}" for (t, s), n in sorted(result.counts.items()))
+    log.info("wrote %d dialogues to %s (%s)", len(dialogues), args.out, summary)
+    problems = report.problems + split_report.problems + title_report.problems
+    return 1 if problems or result.not_in_split or result.bad_split else 0
+
+
+def cmd_conll(args: argparse.Namespace) -> int:
+    report = ReadReport(args.file)
+    with atomic_writer(args.out) as fh:
+        n = conll.write((d for _, d in read_release(args.file, report)), fh)
+    log.info("wrote %d documents to %s", n, args.out)
+    return 1 if report.problems else 0
+
+
+def _titles(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    report = ReadReport(path)
+    return {str(r["video_id"]): r["title"] for _, r in read_jsonl_records(path, report) if isinstance(r, dict) and "video_id" in r and "title" in r}
+
+
+def _local_video(root: Path, doc_key: str) -> Path:
+    for ext in VIDEO_EXTENSIONS:
+        if (root / f"{doc_key}{ext}").is_file():
+            return root / f"{doc_key}{ext}"
+    return root / f"{doc_key}.mp4"
+
+
+def local_files_url(path: Path, document_root: Path) -> str:
+    """URL under which Label Studio's local-files storage serves ``path``."""
+    from urllib.parse import quote
+
+    rel = path.resolve().relative_to(document_root.resolve())
+    return "/data/local-files/?d=" + quote(rel.as_posix())
+
+
+def cmd_to_labelstudio(args: argparse.Namespace) -> int:
+    report = ReadReport(args.file)
+    titles = _titles(args.titles)
+    root = Path(args.video_root) if args.video_root else None
+    doc_root = Path(args.document_root) if args.document_root else (root.resolve().parent if root else None)
+    if root is not None:
+        if not root.is_dir():
+            raise InputError(f"--video-root {root}: no such directory")
+        try:
+            root.resolve().relative_to(doc_root.resolve())
+        except ValueError:
+            raise InputError(f"--video-root {root} is not under the document root {doc_root}") from None
+        if root.resolve() == doc_root.resolve():
+            raise InputError(f"--video-root {root} is the document root itself; Label Studio serves only its sub-directories")
+    tasks = []
+    missing = 0
+    for _, d in read_release(args.file, report):
+        video = None
+        info = None
+        if root is not None:
+            path = _local_video(root, d.doc_key)
+            video = local_files_url(path, doc_root)
+            try:
+                info = probe_video(path)
+            except MediaError as exc:
+                missing += 1
+                log.warning("%s: %s", d.doc_key, exc)
+        elif args.video_url_prefix:
+            video = f"{args.video_url_prefix}{d.doc_key}.mp4"
+        changes: dict[str, Any] = {}
+        if info is not None:
+            changes.update(fps=info.fps, frame_size=(info.width, info.height), frame_count=info.frame_count)
+        if args.fps:
+            changes["fps"] = args.fps
+        if args.frame_size:
+            changes["frame_size"] = args.frame_size
+        if d.doc_key in titles:
+            changes["title"] = titles[d.doc_key]
+        if video is not None:
+            changes["video"] = video
+        try:
+            d = replace(d, **changes) if changes else d
+            tasks.append(labelstudio.to_task(d, annotation=not args.no_annotations))
+        except ValueError as exc:
+            report.add(None, f"{d.doc_key}: {exc}")
+    with atomic_writer(args.out) as fh:
+        json.dump(tasks, fh, ensure_ascii=False)
+    shown = sum(1 for t in tasks if "frame_width" in t["data"] and "fps" in t["data"])
+    log.info("wrote %d tasks to %s (%d with frame size and rate, boxes shown as regions)", len(tasks), args.out, shown)
+    if missing:
+        log.warning("%d video(s) could not be probed: their boxes travel in data.release until the video is known", missing)
+    return 1 if report.problems else 0
+
+
+def annotator_name(annotation: Mapping[str, Any]) -> str:
+    """A file-name-safe annotator name from an LS annotation's ``completed_by``."""
+    who = annotation.get("completed_by")
+    if isinstance(who, Mapping):
+        who = who.get("email") or who.get("username") or who.get("id")
+    if who is None or who == "":
+        return "annotator"
+    name = str(who)
+    if isinstance(who, int) or name.isdigit():
+        name = f"user{name}"
+    return "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in name)
+
+
+def cmd_from_labelstudio(args: argparse.Namespace) -> int:
+    tasks = read_json(args.file)
+    if isinstance(tasks, dict):
+        tasks = [tasks]
+    if not isinstance(tasks, list):
+        raise InputError(f"{args.file}: expected a JSON list of tasks, got {type(tasks).__name__}")
+    report = ReadReport(args.file)
+    per_annotator: dict[str, list[str]] = defaultdict(list)
+    in_order: list[str] = []  # --out: task order
+    keys = {"label_key": args.label_key, "celebrity_key": args.celebrity_key}
+    skipped = 0
+    for ti, task in enumerate(tasks):
+        where = f"task {task.get('id', ti)}" if isinstance(task, dict) else f"task #{ti}"
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+            report.add(None, f"{where}: data: expected a task object with 'data'")
+            continue
+        anns = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+        if not anns:
+            skipped += 1
+            log.warning("%s (%s): no annotation; skipped", where, task["data"].get("doc_key"))
+            continue
+        if len(anns) > 1 and args.out:
+            report.add(None, f"{where} ({task['data'].get('doc_key')}): annotations: {len(anns)} annotations; use --out-dir for one file per annotator")
+            continue
+        seen: set[str] = set()
+        for ann in anns:
+            name = annotator_name(ann)
+            if name in seen:
+                name = f"{name}_{ann.get('id', len(seen))}"
+            seen.add(name)
+            try:
+                d = labelstudio.from_task(task, ann.get("result") or [])
+                line = release.to_line(d, **keys)
+                per_annotator[name].append(line)
+                in_order.append(line)
+            except (labelstudio.LabelStudioFormatError, ValueError) as exc:
+                report.add(None, f"{exc} (annotation {ann.get('id', '?')} by {name})")
+    if args.out:
+        n = write_lines(args.out, in_order)
+        log.info("wrote %d dialogues to %s", n, args.out)
+    else:
+        for name, lines in sorted(per_annotator.items()):
+            path = Path(args.out_dir) / f"{name}.jsonl"
+            write_lines(path, lines)
+            log.info("wrote %d dialogues of %s to %s", len(lines), name, path)
+    if skipped:
+        log.warning("%d task(s) without annotations were skipped", skipped)
+    return 1 if report.problems else 0
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "split": cmd_split,
+    "conll": cmd_conll,
+    "to-labelstudio": cmd_to_labelstudio,
+    "from-labelstudio": cmd_from_labelstudio,
+}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Reading and writing the files the formats live in: line-numbered errors, atomic writes."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from exports import release
+from exports.dialogue import Dialogue
+
+log = logging.getLogger(__name__)
+
+
+class InputError(Exception):
+    """A file that cannot be read at all (missing, not UTF-8, not JSON); exit code 2."""
+
+
+@dataclass
+class ReadReport:
+    """What happened while reading a file: the problems, one line each."""
+
+    path: str
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, lineno: int | None, message: str) -> None:
+        where = f"{self.path}:{lineno}" if lineno is not None else self.path
+        text = f"{where}: {message}"
+        self.problems.append(text)
+        log.error(text)
+
+
+def read_text_lines(path: str | Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def read_release(path: str | Path, report: ReadReport | None = None) -> Iterator[tuple[int, Dialogue]]:
+    """Dialogues of a release JSONL file with their 1-based line numbers.
+
+    Lines that are not valid JSON or not a valid dialogue are reported (file, line,
+    doc_key, field) into ``report`` and skipped; the rest is read.
+    """
+    report = report if report is not None else ReadReport(str(path))
+    for lineno, line in enumerate(read_text_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, release.loads(line)
+        except json.JSONDecodeError as exc:
+            report.add(lineno, f"?: json: malformed JSON: {exc.msg} at column {exc.colno}")
+        except release.ReleaseFormatError as exc:
+            report.add(lineno, str(exc))
+
+
+def read_json(path: str | Path) -> Any:
+    text = "\n".join(read_text_lines(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg} at column {exc.colno}") from None
+
+
+def read_jsonl_records(path: str | Path, report: ReadReport) -> Iterator[tuple[int, Any]]:
+    for lineno, line in enumerate(read_text_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.add(lineno, f"malformed JSON: {exc.msg} at column {exc.colno}")
+
+
+@contextmanager
+def atomic_writer(path: str | Path) -> Iterator[TextIO]:
+    """Write a file through a temporary sibling, renamed into place only on success,
+    so an interrupted or failed run never leaves a half-written output behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_lines(path: str | Path, lines: Iterable[str]) -> int:
+    n = 0
+    with atomic_writer(path) as fh:
+        for line in lines:
+            fh.write(line)
+            fh.write("\n")
+            n += 1
+    return n

@@ -1,0 +1,472 @@
+"""Label Studio task + annotation (our template) <-> :class:`~exports.dialogue.Dialogue`.
+
+Task data (the contract between import, template, backend and export)::
+
+    {"doc_key": str, "dialogue": [{"speaker": "A", "text": "..."}, ...],
+     "video": url-or-path, "title": str, "fps": number?,
+     "frame_width": int?, "frame_height": int?, "frame_count": int?,
+     "release": {...}}
+
+``release`` carries what the release JSONL needs for a byte-identical write and an
+annotator cannot edit (genre, key spellings, opaque paths, exact pixel boxes); see
+:func:`_release_data`. Results of the annotation:
+
+* one ``paragraphlabels`` region (``mention``) per mention, labelled with the cluster's
+  number(s): ``["C1"]``, or ``["C1", "C2"]`` for a group mention. Mentions with the same
+  label set form one cluster. Clusters whose release label is ``"none"`` get numbers
+  not used by any other label of the dialogue.
+* per-person flags as a per-region ``choices`` result (``flags``) on the cluster's first
+  mention region;
+* one ``videorectangle`` region (``box``) per person with a single key frame
+  (``enabled: false``) and the same number(s) in ``labels``; the celebrity name as a
+  per-region ``textarea`` (``celebrity``) on it. Boxes are only shown when the frame
+  size and rate are known (from the video); otherwise they travel in ``release``.
+* the annotator's comment as a ``textarea`` (``comment``).
+
+Region order in ``result`` is cluster order, then mention order; reading keeps it, so
+cluster and mention order survive the round trip.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import templates as T
+from exports import coords
+from exports.dialogue import NONE_LABEL, Box, Cluster, Dialogue, ReleaseLayout, Span, Turn, label_numbers
+from exports.release import CELEBRITY_KEYS, DEFAULT_KEYS, LABEL_KEYS
+
+log = logging.getLogger(__name__)
+
+_NUMBER_OF = {label: i for i, label in enumerate(T.CLUSTER_LABELS, start=1)}
+
+
+class LabelStudioFormatError(ValueError):
+    """A task or annotation that cannot become a Dialogue; says which task and field."""
+
+    def __init__(self, where: str, field: str, message: str) -> None:
+        self.where = where
+        self.field = field
+        self.message = message
+        super().__init__(f"{where}: {field}: {message}")
+
+
+# -- Dialogue -> task ----------------------------------------------------------------
+def cluster_numbers(dialogue: Dialogue) -> list[tuple[int, ...]]:
+    """The template's cluster number(s) of each cluster.
+
+    Labelled clusters keep their label's numbers (``"C1C3"`` -> ``(1, 3)``); ``"none"``
+    clusters get the smallest numbers no label of the dialogue uses.
+
+    Raises:
+        ValueError: more numbers are needed than the template offers (C1..C20).
+    """
+    used = {n for c in dialogue.clusters for n in c.numbers}
+    free = (n for n in range(1, 10_000) if n not in used)
+    out = [c.numbers if c.label != NONE_LABEL else (next(free),) for c in dialogue.clusters]
+    top = max((n for nums in out for n in nums), default=0)
+    if top > T.MAX_CLUSTERS:
+        raise ValueError(
+            f"clusters: the dialogue needs cluster number C{top}, the template offers C1..C{T.MAX_CLUSTERS}"
+        )
+    return out
+
+
+def to_result(dialogue: Dialogue) -> list[dict[str, Any]]:
+    """The annotation ``result`` of a dialogue (regions in cluster, then mention order)."""
+    index = coords.TextIndex([t.tokens for t in dialogue.turns])
+    tokens = dialogue.tokens
+    result: list[dict[str, Any]] = []
+    for ci, (cluster, numbers) in enumerate(zip(dialogue.clusters, cluster_numbers(dialogue))):
+        labels = [f"C{n}" for n in numbers]
+        for mi, span in enumerate(cluster.spans):
+            rng = index.to_paragraph(*span)
+            value = {
+                "start": rng.start,
+                "end": rng.end,
+                "startOffset": rng.start_offset,
+                "endOffset": rng.end_offset,
+                "text": "".join(tokens[span[0] : span[1] + 1]),
+            }
+            rid = f"m{ci}_{mi}"
+            result.append(_region(rid, T.MENTION, T.DIALOGUE, "paragraphlabels", {**value, "paragraphlabels": labels}))
+            if mi == 0:
+                flags = _flags(cluster)
+                if flags:
+                    result.append(_region(rid, T.FLAGS, T.DIALOGUE, "choices", {**value, "choices": flags}))
+    if _boxes_shown(dialogue):
+        for bi, box in enumerate(dialogue.boxes):
+            rid = f"b{bi}"
+            value = _box_value(dialogue, box)
+            result.append(_region(rid, T.BOX, T.VIDEO, "videorectangle", {**value, "labels": _box_labels(box)}))
+            if box.celebrity:
+                result.append(_region(rid, T.CELEBRITY, T.VIDEO, "textarea", {**value, "text": [box.celebrity]}))
+    if dialogue.comment:
+        result.append(_region("comment", T.COMMENT, T.DIALOGUE, "textarea", {"text": [dialogue.comment]}))
+    return result
+
+
+def to_task(dialogue: Dialogue, *, video: str | None = None, annotation: bool = True) -> dict[str, Any]:
+    """A Label Studio import task for a dialogue, with its annotation unless ``annotation=False``."""
+    data: dict[str, Any] = {
+        "doc_key": dialogue.doc_key,
+        "dialogue": [{"speaker": t.speaker, "text": t.text} for t in dialogue.turns],
+        "video": video if video is not None else (dialogue.video or ""),
+        "title": dialogue.title or "",
+    }
+    if dialogue.fps is not None:
+        data["fps"] = dialogue.fps
+    if dialogue.frame_size is not None:
+        data["frame_width"], data["frame_height"] = dialogue.frame_size
+    if dialogue.frame_count is not None:
+        data["frame_count"] = dialogue.frame_count
+    data["release"] = _release_data(dialogue)
+    task: dict[str, Any] = {"data": data}
+    if annotation:
+        task["annotations"] = [{"result": to_result(dialogue)}]
+    return task
+
+
+def _region(rid: str, from_name: str, to_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {"id": rid, "from_name": from_name, "to_name": to_name, "type": kind, "origin": "manual", "value": value}
+
+
+def _flags(cluster: Cluster) -> list[str]:
+    flags = []
+    if cluster.not_in_video:
+        flags.append(T.FLAG_NOT_IN_VIDEO)
+    if cluster.face_unidentifiable:
+        flags.append(T.FLAG_FACE_UNIDENTIFIABLE)
+    return flags
+
+
+def _box_labels(box: Box) -> list[str]:
+    return [f"C{n}" for n in box.numbers]
+
+
+def _boxes_shown(dialogue: Dialogue) -> bool:
+    return dialogue.frame_size is not None and dialogue.fps is not None
+
+
+def _box_value(dialogue: Dialogue, box: Box) -> dict[str, Any]:
+    assert dialogue.frame_size is not None and dialogue.fps is not None
+    x, y, w, h = coords.box_to_percent(box.bbox, dialogue.frame_size)
+    frames = max(dialogue.frame_count or 0, box.frame + 1)
+    return {
+        "framesCount": frames,
+        "duration": frames / dialogue.fps,
+        "sequence": [
+            {
+                "frame": coords.ls_frame(box.frame),
+                "enabled": False,
+                "rotation": 0,
+                "x": x,
+                "y": y,
+                "width": w,
+                "height": h,
+                "time": coords.frame_time(box.frame, dialogue.fps),
+            }
+        ],
+    }
+
+
+def _release_data(dialogue: Dialogue) -> dict[str, Any]:
+    """What the release line needs and the annotation cannot hold (non-defaults only)."""
+    out: dict[str, Any] = {"genre": dialogue.genre}
+    if any(len(tok) != 1 for t in dialogue.turns for tok in t.tokens):
+        out["tokens"] = [list(t.tokens) for t in dialogue.turns]
+    layout = dialogue.layout
+    if layout is not None:
+        if layout.keys != DEFAULT_KEYS:
+            out["keys"] = list(layout.keys)
+        if layout.label_key != LABEL_KEYS[0]:
+            out["label_key"] = layout.label_key
+        if layout.celebrity_key != CELEBRITY_KEYS[0]:
+            out["celebrity_key"] = layout.celebrity_key
+        if layout.extra:
+            out["extra"] = dict(layout.extra)
+        if layout.mention_strings:
+            out["mention_strings"] = [[s, e, text] for (s, e), text in layout.mention_strings.items()]
+        if layout.stored_maps:
+            out["stored_maps"] = dict(layout.stored_maps)
+    shown = _boxes_shown(dialogue)
+    boxes = []
+    for box in dialogue.boxes:
+        record: dict[str, Any] = {"label": box.label, "frame": box.frame, "bbox": list(box.bbox)}
+        if not shown:
+            record["shown"] = False
+            if box.celebrity:
+                record["celebrity"] = box.celebrity
+        if box.frame_path is not None:
+            record["frame_path"] = box.frame_path
+        if box.region_path is not None:
+            record["region_path"] = box.region_path
+        if box.extra:
+            record["extra"] = dict(box.extra)
+        if box.key_order is not None:
+            record["key_order"] = list(box.key_order)
+        boxes.append(record)
+    if boxes:
+        out["boxes"] = boxes
+    boxless = [c.label for c in dialogue.clusters if c.label != NONE_LABEL and dialogue.box_for(c.label) is None]
+    if boxless:
+        out["boxless_labels"] = boxless
+    return out
+
+
+# -- task -> Dialogue ----------------------------------------------------------------
+def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | None = None) -> Dialogue:
+    """Build a Dialogue from a Label Studio task and one annotation's (or prediction's) result.
+
+    Args:
+        task: the task (``{"data": {...}, ...}``) or its ``data`` alone.
+        result: the annotation result; default: the task's only annotation, or none.
+
+    Raises:
+        LabelStudioFormatError: missing or malformed task data or regions.
+    """
+    data = task.get("data", task) if isinstance(task, Mapping) else None
+    where = _where(task)
+    if not isinstance(data, Mapping):
+        raise LabelStudioFormatError(where, "data", "expected an object")
+    doc_key = data.get("doc_key")
+    if not isinstance(doc_key, str) or not doc_key:
+        raise LabelStudioFormatError(where, "data.doc_key", f"expected a non-empty string, got {doc_key!r}")
+    where = f"{where} ({doc_key})" if doc_key not in where else where
+    release = data.get("release") or {}
+    if not isinstance(release, Mapping):
+        raise LabelStudioFormatError(where, "data.release", "expected an object")
+    turns = _turns(data, release, where)
+    if result is None:
+        anns = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")] if "data" in task else []
+        if len(anns) > 1:
+            raise LabelStudioFormatError(where, "annotations", f"{len(anns)} annotations: say which one to read")
+        result = anns[0].get("result", []) if anns else []
+    if not isinstance(result, Sequence) or isinstance(result, (str, bytes)):
+        raise LabelStudioFormatError(where, "result", "expected a list of regions")
+
+    size = _frame_size(data, where)
+    fps = _positive(data, "fps", where)
+    frame_count = data.get("frame_count")
+    index = coords.TextIndex([t.tokens for t in turns])
+
+    mentions: dict[str, tuple[frozenset[int], Span]] = {}
+    flags: dict[str, set[str]] = {}
+    box_regions: dict[str, tuple[list[str], Mapping[str, Any]]] = {}
+    celebrity: dict[str, str] = {}
+    comment = None
+    for ri, region in enumerate(result):
+        field = f"result[{ri}]"
+        if not isinstance(region, Mapping) or not isinstance(region.get("value"), Mapping):
+            raise LabelStudioFormatError(where, field, "expected a region object with a 'value'")
+        name, value, rid = region.get("from_name"), region["value"], str(region.get("id", ri))
+        if name == T.MENTION:
+            labels = value.get("paragraphlabels")
+            numbers = _numbers(labels, where, f"{field}.value.paragraphlabels")
+            try:
+                rng = coords.ParagraphRange(
+                    int(value["start"]), int(value["startOffset"]), int(value["end"]), int(value["endOffset"])
+                )
+                span = index.to_span(rng)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise LabelStudioFormatError(where, f"{field}.value", f"bad mention offsets: {exc}") from None
+            if rid in mentions:
+                raise LabelStudioFormatError(where, f"{field}.id", f"two mention regions share the id {rid!r}")
+            mentions[rid] = (numbers, span)
+        elif name == T.FLAGS:
+            choices = value.get("choices")
+            if not isinstance(choices, list) or any(c not in (T.FLAG_NOT_IN_VIDEO, T.FLAG_FACE_UNIDENTIFIABLE) for c in choices):
+                raise LabelStudioFormatError(where, f"{field}.value.choices", f"unknown flag(s) {choices!r}")
+            flags.setdefault(rid, set()).update(choices)
+        elif name in (T.BOX, T.PERSON) and region.get("type") in ("videorectangle", "labels"):
+            labels = value.get("labels")
+            _numbers(labels, where, f"{field}.value.labels")
+            if not value.get("sequence"):
+                raise LabelStudioFormatError(where, f"{field}.value.sequence", "a box without any key frame")
+            box_regions[rid] = (list(labels), value)
+        elif name == T.CELEBRITY:
+            text = value.get("text")
+            if isinstance(text, str):
+                text = [text]
+            if not isinstance(text, list):
+                raise LabelStudioFormatError(where, f"{field}.value.text", "expected a list of strings")
+            name_text = " ".join(str(t).strip() for t in text if str(t).strip())
+            celebrity[rid] = name_text
+        elif name == T.COMMENT:
+            text = value.get("text")
+            comment = "\n".join(text) if isinstance(text, list) else str(text or "")
+        else:
+            raise LabelStudioFormatError(
+                where, f"{field}.from_name", f"unknown control {name!r}; the template has "
+                f"{', '.join([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT])}"
+            )
+
+    # clusters in order of first mention region
+    groups: dict[frozenset[int], list[Span]] = {}
+    group_flags: dict[frozenset[int], set[str]] = {}
+    for rid, (numbers, span) in mentions.items():
+        groups.setdefault(numbers, []).append(span)
+        group_flags.setdefault(numbers, set()).update(flags.get(rid, ()))
+
+    carried = {b["label"]: b for b in release.get("boxes", []) if isinstance(b, Mapping) and "label" in b}
+    boxes: list[Box] = []
+    box_label_of: dict[frozenset[int], str] = {}
+    for rid, (labels, value) in box_regions.items():
+        numbers = frozenset(_NUMBER_OF[l] for l in labels)
+        label = "".join(labels)
+        if numbers not in groups:
+            raise LabelStudioFormatError(where, f"box {label}", "no mention is labelled with the box's number(s)")
+        if numbers in box_label_of:
+            raise LabelStudioFormatError(where, f"box {label}", "a second box for the same person")
+        if size is None:
+            raise LabelStudioFormatError(
+                where, "data.frame_width", f"box {label} is drawn but the task has no frame size to convert it to pixels"
+            )
+        box_label_of[numbers] = label
+        boxes.append(_box_from_region(label, value, size, celebrity.get(rid, ""), carried.get(label), where))
+    for label, record in carried.items():
+        if record.get("shown", True) is False:
+            numbers = frozenset(label_numbers(label))
+            if numbers in box_label_of:
+                continue
+            box_label_of[numbers] = label
+            boxes.append(_box_from_record(record, where))
+
+    boxless = {frozenset(label_numbers(l)): l for l in release.get("boxless_labels", [])}
+    clusters = []
+    for numbers, spans in groups.items():
+        label = box_label_of.get(numbers) or boxless.get(numbers) or NONE_LABEL
+        f = group_flags.get(numbers, set())
+        clusters.append(
+            Cluster(tuple(spans), label, T.FLAG_NOT_IN_VIDEO in f, T.FLAG_FACE_UNIDENTIFIABLE in f)
+        )
+    order = {b: i for i, b in enumerate(carried)}
+    boxes.sort(key=lambda b: order.get(b.label, len(order)))
+
+    layout = ReleaseLayout(
+        keys=tuple(release.get("keys", DEFAULT_KEYS)),
+        label_key=release.get("label_key", LABEL_KEYS[0]),
+        celebrity_key=release.get("celebrity_key", CELEBRITY_KEYS[0]),
+        extra=dict(release.get("extra", {})),
+        mention_strings={(int(s), int(e)): text for s, e, text in release.get("mention_strings", [])},
+        stored_maps=dict(release.get("stored_maps", {})),
+    )
+    try:
+        return Dialogue(
+            doc_key=doc_key,
+            genre=release.get("genre", "wb"),
+            turns=turns,
+            clusters=tuple(clusters),
+            boxes=tuple(boxes),
+            title=data.get("title") or None,
+            video=data.get("video") or None,
+            fps=fps,
+            frame_size=size,
+            frame_count=frame_count if isinstance(frame_count, int) and frame_count > 0 else None,
+            layout=layout,
+            comment=comment or None,
+        )
+    except ValueError as exc:
+        text = str(exc)
+        field, _, message = text.partition(": ")
+        raise LabelStudioFormatError(where, field, message or text) from None
+
+
+def _where(task: Any) -> str:
+    if isinstance(task, Mapping) and "id" in task:
+        return f"task {task['id']}"
+    return "task"
+
+
+def _turns(data: Mapping[str, Any], release: Mapping[str, Any], where: str) -> tuple[Turn, ...]:
+    paragraphs = data.get("dialogue")
+    if not isinstance(paragraphs, list) or not paragraphs:
+        raise LabelStudioFormatError(where, "data.dialogue", "expected a non-empty list of {speaker, text} turns")
+    tokens = release.get("tokens")
+    turns = []
+    for i, p in enumerate(paragraphs):
+        if not isinstance(p, Mapping) or not isinstance(p.get("text"), str):
+            raise LabelStudioFormatError(where, f"data.dialogue[{i}]", "expected {speaker, text} with a text string")
+        toks = tuple(tokens[i]) if tokens else tuple(p["text"])
+        if "".join(toks) != p["text"]:
+            raise LabelStudioFormatError(where, f"data.release.tokens[{i}]", "tokens do not spell the turn's text")
+        try:
+            turns.append(Turn(str(p.get("speaker") or chr(ord("A") + i % 26)), toks))
+        except ValueError as exc:
+            raise LabelStudioFormatError(where, f"data.dialogue[{i}]", str(exc)) from None
+    return tuple(turns)
+
+
+def _numbers(labels: Any, where: str, field: str) -> frozenset[int]:
+    if not isinstance(labels, list) or not labels:
+        raise LabelStudioFormatError(where, field, f"expected a non-empty list of cluster numbers, got {labels!r}")
+    unknown = [l for l in labels if l not in _NUMBER_OF]
+    if unknown:
+        raise LabelStudioFormatError(where, field, f"unknown cluster number(s) {unknown!r}; expected C1..C{T.MAX_CLUSTERS}")
+    return frozenset(_NUMBER_OF[l] for l in labels)
+
+
+def _frame_size(data: Mapping[str, Any], where: str) -> tuple[int, int] | None:
+    w, h = data.get("frame_width"), data.get("frame_height")
+    if w is None and h is None:
+        return None
+    if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
+        raise LabelStudioFormatError(where, "data.frame_width", f"expected positive integer frame_width and frame_height, got {w!r}, {h!r}")
+    return (w, h)
+
+
+def _positive(data: Mapping[str, Any], key: str, where: str) -> float | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise LabelStudioFormatError(where, f"data.{key}", f"expected a positive number, got {value!r}")
+    return value
+
+
+def _box_from_region(
+    label: str, value: Mapping[str, Any], size: tuple[int, int], celebrity: str, carried: Mapping[str, Any] | None, where: str
+) -> Box:
+    sequence = value["sequence"]
+    if len(sequence) > 1:
+        log.warning("%s: box %s has %d key frames; the first one is kept", where, label, len(sequence))
+    key = sequence[0]
+    try:
+        frame = coords.release_frame(int(key["frame"]))
+        percent = (float(key["x"]), float(key["y"]), float(key["width"]), float(key["height"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LabelStudioFormatError(where, f"box {label}", f"bad key frame {dict(key)!r}: {exc}") from None
+    bbox: tuple[float, ...] = coords.box_to_pixels(percent, size)
+    frame_path = region_path = None
+    extra: dict[str, Any] = {}
+    key_order = None
+    if carried is not None:
+        extra = dict(carried.get("extra", {}))
+        key_order = tuple(carried["key_order"]) if carried.get("key_order") else None
+        if carried.get("frame") == frame:
+            frame_path = carried.get("frame_path")
+            old = carried.get("bbox")
+            if old is not None and coords.same_percent(coords.box_to_percent(old, size), percent):
+                bbox = tuple(old)
+                region_path = carried.get("region_path")
+    try:
+        return Box(label, frame, bbox, celebrity, frame_path, region_path, extra, key_order)
+    except ValueError as exc:
+        raise LabelStudioFormatError(where, f"box {label}", str(exc)) from None
+
+
+def _box_from_record(record: Mapping[str, Any], where: str) -> Box:
+    try:
+        return Box(
+            label=record["label"],
+            frame=record["frame"],
+            bbox=tuple(record["bbox"]),
+            celebrity=record.get("celebrity", ""),
+            frame_path=record.get("frame_path"),
+            region_path=record.get("region_path"),
+            extra=dict(record.get("extra", {})),
+            key_order=tuple(record["key_order"]) if record.get("key_order") else None,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LabelStudioFormatError(where, "data.release.boxes", f"bad carried box {dict(record)!r}: {exc}") from None
