@@ -14,6 +14,7 @@ cannot hold it), so the word column is for reading, not a lossless copy of the t
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -21,11 +22,36 @@ from typing import TextIO
 
 from exports.dialogue import Dialogue, Span
 
+log = logging.getLogger(__name__)
 _WS = re.compile(r"\s")
 
 
+def crossing_spans(dialogue: Dialogue) -> list[tuple[int, Span, Span]]:
+    """Pairs of crossing (overlapping, not nested) spans of one cluster: ``(cluster, a, b)``.
+
+    CoNLL brackets cannot tell ``[1, 2] + [2, 3]`` from ``[1, 3] + [2, 2]``; the reference
+    scorer reads them the second way.
+    """
+    out = []
+    for cid, cluster in enumerate(dialogue.clusters):
+        for a in cluster.spans:
+            for b in cluster.spans:
+                if a[0] < b[0] <= a[1] < b[1]:
+                    out.append((cid, a, b))
+    return out
+
+
 def document_lines(dialogue: Dialogue) -> Iterator[str]:
-    """The lines of one CoNLL document, from ``#begin`` to ``#end`` (no newlines)."""
+    """The lines of one CoNLL document, from ``#begin`` to ``#end`` (no newlines).
+
+    Crossing spans of one cluster are written as they are, with a warning (see
+    :func:`crossing_spans`).
+    """
+    for cid, a, b in crossing_spans(dialogue):
+        log.warning(
+            "%s: cluster %d has crossing spans %s and %s; CoNLL brackets will read them as %s and %s",
+            dialogue.doc_key, cid, list(a), list(b), [a[0], b[1]], [b[0], a[1]],
+        )
     opens: dict[int, list[int]] = defaultdict(list)
     closes: dict[int, list[int]] = defaultdict(list)
     singles: dict[int, list[int]] = defaultdict(list)

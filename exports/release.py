@@ -105,8 +105,14 @@ def from_record(record: Any) -> Dialogue:
         try:
             clusters.append(Cluster(tuple(spans), label))
         except ValueError as exc:
-            field = label_key if str(exc).startswith("label") else "clusters"
-            raise fail(f"{field}[{ci}]", _strip_field(exc)) from None
+            inner = _field_of(exc)
+            if inner.startswith("label"):
+                field = f"{label_key}[{ci}]"
+            elif inner.startswith("spans["):
+                field = f"clusters[{ci}]{inner[len('spans'):]}"
+            else:
+                field = f"clusters[{ci}]"
+            raise fail(field, _strip_field(exc)) from None
 
     raw_boxes = record.get("visual_annotations", [])
     if not isinstance(raw_boxes, list):

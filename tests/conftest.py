@@ -1,0 +1,34 @@
+"""Shared fixtures: the real release data beside the checkout, and the labeling interface."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MCR_SHARED", REPO.parent / "shared"))
+TIKTALK = SHARED / "data" / "tiktalkcoref"
+RELEASE_FILE = TIKTALK / "all_textual_and_visual_annotations.jsonl"
+KNOWN_SLIP = "6956506310321949982"
+
+
+@pytest.fixture(scope="session")
+def release_path() -> Path:
+    if not RELEASE_FILE.is_file():
+        pytest.fail(f"shared release data not found at {RELEASE_FILE}; put ../shared beside the checkout or set MCR_SHARED")
+    return RELEASE_FILE
+
+
+@pytest.fixture(scope="session")
+def release_lines(release_path: Path) -> list[str]:
+    return release_path.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="session")
+def label_interface():
+    from label_studio_sdk.label_interface import LabelInterface
+
+    import templates
+
+    return LabelInterface(templates.labeling_config())
