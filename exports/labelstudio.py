@@ -330,6 +330,9 @@ def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | Non
             numbers = frozenset(label_numbers(label))
             if numbers in box_label_of:
                 continue
+            if numbers not in groups:
+                log.warning("%s: box %s (not shown, no video size) has no mention labelled %s any more; dropped", where, label, label)
+                continue
             box_label_of[numbers] = label
             boxes.append(_box_from_record(record, where))
 
