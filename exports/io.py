@@ -56,13 +56,9 @@ def read_release(path: str | Path, report: ReadReport | None = None) -> Iterator
     doc_key, field) into ``report`` and skipped; the rest is read.
     """
     report = report if report is not None else ReadReport(str(path))
-    for lineno, line in enumerate(read_text_lines(path), start=1):
-        if not line.strip():
-            continue
+    for lineno, record in read_jsonl_records(path, report, json_prefix="?: json: "):
         try:
-            yield lineno, release.loads(line)
-        except json.JSONDecodeError as exc:
-            report.add(lineno, f"?: json: malformed JSON: {exc.msg} at column {exc.colno}")
+            yield lineno, release.from_record(record)
         except release.ReleaseFormatError as exc:
             report.add(lineno, str(exc))
 
@@ -75,14 +71,15 @@ def read_json(path: str | Path) -> Any:
         raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg} at column {exc.colno}") from None
 
 
-def read_jsonl_records(path: str | Path, report: ReadReport) -> Iterator[tuple[int, Any]]:
+def read_jsonl_records(path: str | Path, report: ReadReport, json_prefix: str = "") -> Iterator[tuple[int, Any]]:
+    """Parsed records of a JSON-lines file with 1-based line numbers; malformed lines are reported and skipped."""
     for lineno, line in enumerate(read_text_lines(path), start=1):
         if not line.strip():
             continue
         try:
             yield lineno, json.loads(line)
         except json.JSONDecodeError as exc:
-            report.add(lineno, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            report.add(lineno, f"{json_prefix}malformed JSON: {exc.msg} at column {exc.colno}")
 
 
 @contextmanager

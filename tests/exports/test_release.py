@@ -7,6 +7,7 @@ from hypothesis import given, settings
 
 from exports import release
 from exports.dialogue import Box, Cluster, Dialogue, Turn, make_dialogue
+from tests.factories import release_line
 from tests.conftest import KNOWN_SLIP
 from tests.strategies import dialogues
 
@@ -85,15 +86,7 @@ def test_generated_dialogues_round_trip(d):
     assert [(b.label, b.frame, b.bbox, b.celebrity) for b in back.boxes] == [(b.label, b.frame, b.bbox, b.celebrity) for b in d.boxes]
 
 
-def _line(**changes):
-    record = {
-        "doc_key": "7", "genre": "wb", "sentences": [["他", "来", "了"], ["好"]], "clusters": [[[0, 0]]],
-        "clusters_str": [["他"]], "speaker_ids": [["A", "A", "A"], ["B"]], "sentence_map": [[0, 0, 0], [1]],
-        "subtoken_map": [[0, 1, 2], [3]], "entity_label": ["C1"],
-        "visual_annotations": [{"cur_frame": 0, "cur_frame_path": "", "bbox": [1, 2, 3, 4], "box_labels": "C1", "if_celebrity": "", "region_image_path": ""}],
-    }
-    record.update(changes)
-    return json.dumps({k: v for k, v in record.items() if v is not ...}, ensure_ascii=False)
+_line = release_line
 
 
 @pytest.mark.parametrize(

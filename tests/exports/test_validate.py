@@ -5,6 +5,7 @@ import json
 import pytest
 
 from exports.validate import check_lines
+from tests.factories import release_line
 from tests.conftest import KNOWN_SLIP
 
 
@@ -15,15 +16,7 @@ def test_shared_file_has_exactly_the_known_slip(release_lines):
     ]
 
 
-def _rec(**changes):
-    record = {
-        "doc_key": "7", "genre": "wb", "sentences": [["他", "来", "了"], ["好"]], "clusters": [[[0, 0]]],
-        "clusters_str": [["他"]], "speaker_ids": [["A", "A", "A"], ["B"]], "sentence_map": [[0, 0, 0], [1]],
-        "subtoken_map": [[0, 1, 2], [3]], "entity_label": ["C1"],
-        "visual_annotations": [{"cur_frame": 0, "cur_frame_path": "", "bbox": [1, 2, 30, 40], "box_labels": "C1", "if_celebrity": "", "region_image_path": ""}],
-    }
-    record.update(changes)
-    return json.dumps({k: v for k, v in record.items() if v is not ...}, ensure_ascii=False)
+_rec = release_line
 
 
 @pytest.mark.parametrize(
