@@ -19,11 +19,10 @@ from typing import Any
 from exports import conll, labelstudio, release
 from exports.dialogue import Dialogue
 from exports.io import InputError, ReadReport, atomic_writer, read_json, read_jsonl_records, read_release, read_text_lines, write_lines
-from exports.media import MediaError, probe_video
+from exports.media import MediaError, VideoSource
 from exports.validate import check_lines
 
 log = logging.getLogger("exports")
-VIDEO_EXTENSIONS = (".mp4", ".webm", ".mov", ".mkv")
 
 
 def _frame_size(text: str) -> tuple[int, int]:
@@ -165,61 +164,30 @@ def _titles(path: str | None) -> dict[str, str]:
     return {str(r["video_id"]): r["title"] for _, r in read_jsonl_records(path, report) if isinstance(r, dict) and "video_id" in r and "title" in r}
 
 
-def _local_video(root: Path, doc_key: str) -> Path:
-    for ext in VIDEO_EXTENSIONS:
-        if (root / f"{doc_key}{ext}").is_file():
-            return root / f"{doc_key}{ext}"
-    return root / f"{doc_key}.mp4"
-
-
-def local_files_url(path: Path, document_root: Path) -> str:
-    """URL under which Label Studio's local-files storage serves ``path``."""
-    from urllib.parse import quote
-
-    rel = path.resolve().relative_to(document_root.resolve())
-    return "/data/local-files/?d=" + quote(rel.as_posix())
-
-
 def cmd_to_labelstudio(args: argparse.Namespace) -> int:
     report = ReadReport(args.file)
     titles = _titles(args.titles)
     root = Path(args.video_root) if args.video_root else None
     doc_root = Path(args.document_root) if args.document_root else (root.resolve().parent if root else None)
-    if root is not None:
-        if not root.is_dir():
-            raise InputError(f"--video-root {root}: no such directory")
-        try:
-            root.resolve().relative_to(doc_root.resolve())
-        except ValueError:
-            raise InputError(f"--video-root {root} is not under the document root {doc_root}") from None
-        if root.resolve() == doc_root.resolve():
-            raise InputError(f"--video-root {root} is the document root itself; Label Studio serves only its sub-directories")
+    videos = VideoSource(root=root, document_root=doc_root, url_prefix=args.video_url_prefix)
+    try:
+        videos.check()
+    except MediaError as exc:
+        raise InputError(str(exc)) from None
     tasks = []
-    missing = 0
+    unprobed = 0
     for _, d in read_release(args.file, report):
-        video = None
-        info = None
-        if root is not None:
-            path = _local_video(root, d.doc_key)
-            video = local_files_url(path, doc_root)
-            try:
-                info = probe_video(path)
-            except MediaError as exc:
-                missing += 1
-                log.warning("%s: %s", d.doc_key, exc)
-        elif args.video_url_prefix:
-            video = f"{args.video_url_prefix}{d.doc_key}.mp4"
+        d, warning = videos.attach(d)
+        if warning:
+            unprobed += 1
+            log.warning("%s", warning)
         changes: dict[str, Any] = {}
-        if info is not None:
-            changes.update(fps=info.fps, frame_size=(info.width, info.height), frame_count=info.frame_count)
         if args.fps:
             changes["fps"] = args.fps
         if args.frame_size:
             changes["frame_size"] = args.frame_size
         if d.doc_key in titles:
             changes["title"] = titles[d.doc_key]
-        if video is not None:
-            changes["video"] = video
         try:
             d = replace(d, **changes) if changes else d
             tasks.append(labelstudio.to_task(d, annotation=not args.no_annotations))
@@ -229,8 +197,8 @@ def cmd_to_labelstudio(args: argparse.Namespace) -> int:
         json.dump(tasks, fh, ensure_ascii=False)
     shown = sum(1 for t in tasks if "frame_width" in t["data"] and "fps" in t["data"])
     log.info("wrote %d tasks to %s (%d with frame size and rate, boxes shown as regions)", len(tasks), args.out, shown)
-    if missing:
-        log.warning("%d video(s) could not be probed: their boxes travel in data.release until the video is known", missing)
+    if unprobed:
+        log.warning("%d video(s) could not be probed", unprobed)
     return 1 if report.problems else 0
 
 

@@ -32,3 +32,25 @@ def label_interface():
     import templates
 
     return LabelInterface(templates.labeling_config())
+
+
+@pytest.fixture(scope="session")
+def ls_server(tmp_path_factory):
+    """A real Label Studio 1.23.2 on a free loopback port, for the whole session (xdist group "labelstudio")."""
+    from ls_backend.workspace.server import LabelStudioServer
+
+    root = tmp_path_factory.mktemp("label-studio")
+    server = LabelStudioServer(data_dir=root / "data", document_root=root / "media")
+    server.launch()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def ls_client(ls_server):
+    from label_studio_sdk import LabelStudio
+
+    ls_server.wait()
+    return LabelStudio(base_url=ls_server.url, api_key=ls_server.token)

@@ -1,0 +1,30 @@
+"""The annotation guidelines (zh + en) and their rendering into Label Studio project instructions."""
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+LANGUAGES = (("zh", "中文"), ("en", "English"))
+
+
+def guidelines(lang: str) -> str:
+    """The Markdown text of the guidelines in ``lang`` ("zh" or "en")."""
+    if lang not in dict(LANGUAGES):
+        raise ValueError(f"lang: expected one of {[l for l, _ in LANGUAGES]}, got {lang!r}")
+    return resources.files(__name__).joinpath(f"guidelines.{lang}.md").read_text(encoding="utf-8")
+
+
+@cache
+def instructions_html() -> str:
+    """Both languages as one HTML fragment for Label Studio's ``expert_instruction``.
+
+    Chinese first (open), English below (collapsed); tables and lists are kept.
+    """
+    import markdown
+
+    parts = ['<div class="mcr-guidelines" style="max-width: 60em">']
+    for i, (lang, name) in enumerate(LANGUAGES):
+        body = markdown.markdown(guidelines(lang), extensions=["tables", "sane_lists"])
+        parts.append(f'<details{" open" if i == 0 else ""} lang="{lang}"><summary><b>{name}</b></summary>{body}</details>')
+    parts.append("</div>")
+    return "\n".join(parts)

@@ -1,0 +1,131 @@
+"""``ls-backend``: the MCR Studio side of Label Studio.
+
+    ls-backend project create --url URL --api-key KEY --title T --from FILE.jsonl
+                              [--with-annotations | --with-predictions VERSION]
+                              [--video-root DIR [--document-root DIR] | --video-url-prefix URL]
+                              [--ml-backend URL] [--skip-invalid]
+
+Exit codes: 0 done; 1 done with a problem (a requested step failed, or invalid lines were
+skipped); 2 nothing done (bad input file, server unreachable, key refused, bad options).
+``project create`` prints the new project's id as the last line of its output.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from exports.io import InputError, ReadReport, read_release
+from exports.media import VideoSource
+
+log = logging.getLogger("ls_backend")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ls-backend", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    project = sub.add_parser("project", help="Label Studio projects for MCR Studio")
+    psub = project.add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = psub.add_parser("create", help="create a project with our template and guidelines, and import dialogues")
+    c.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (default: $LABEL_STUDIO_URL)")
+    c.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="API token of a Label Studio user (default: $LABEL_STUDIO_API_KEY)")
+    c.add_argument("--title", required=True, help="project title")
+    c.add_argument("--from", dest="source", required=True, metavar="FILE.jsonl", help="release JSONL with the dialogues to import")
+    ann = c.add_mutually_exclusive_group()
+    ann.add_argument("--with-annotations", action="store_true", help="import the file's annotations as annotations")
+    ann.add_argument("--with-predictions", metavar="VERSION", help="import the file's annotations as predictions of model VERSION")
+    media = c.add_mutually_exclusive_group()
+    media.add_argument("--video-root", type=Path, help="directory with <doc_key>.mp4 videos, under Label Studio's document root")
+    media.add_argument("--video-url-prefix", help="videos served at <prefix><doc_key>.mp4")
+    c.add_argument(
+        "--document-root",
+        type=Path,
+        default=os.environ.get("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT"),
+        help="Label Studio's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT (default: that variable)",
+    )
+    c.add_argument("--ml-backend", metavar="URL", help="connect the MCR Studio ML backend at URL")
+    c.add_argument("--skip-invalid", action="store_true", help="import the valid dialogues when some lines are invalid (default: stop)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "project" and args.action == "create":
+        if not args.url or not args.api_key:
+            parser.error("project create needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
+        return cmd_project_create(args)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def connect(url: str, api_key: str):
+    """A Label Studio SDK client whose URL and key were checked.
+
+    Raises:
+        InputError: the server does not answer, or refuses the key.
+    """
+    from label_studio_sdk import LabelStudio
+
+    from ls_backend.workspace.project import describe_api_error
+
+    client = LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=60)
+    try:
+        client.users.whoami()
+    except Exception as exc:
+        raise InputError(f"Label Studio at {url}: {describe_api_error(exc)}") from None
+    return client
+
+
+def cmd_project_create(args: argparse.Namespace) -> int:
+    from ls_backend.workspace.project import ProjectError, create_project
+
+    report = ReadReport(args.source)
+    try:
+        dialogues = [d for _, d in read_release(args.source, report)]
+        if report.problems and not args.skip_invalid:
+            log.error("%d invalid line(s) in %s; nothing was created (fix them, or pass --skip-invalid)", len(report.problems), args.source)
+            return 2
+        if not dialogues:
+            log.error("%s: no dialogue to import; nothing was created", args.source)
+            return 2
+        client = connect(args.url, args.api_key)
+    except InputError as exc:
+        log.error("%s", exc)
+        return 2
+    videos = VideoSource(root=args.video_root, document_root=args.document_root, url_prefix=args.video_url_prefix)
+
+    def progress(done: int, total: int) -> None:
+        log.info("imported %d/%d tasks", done, total)
+
+    try:
+        result = create_project(
+            client,
+            title=args.title,
+            dialogues=dialogues,
+            videos=videos,
+            with_annotations=args.with_annotations,
+            with_predictions=args.with_predictions,
+            ml_backend=args.ml_backend,
+            base_url=args.url.rstrip("/"),
+            progress=progress,
+        )
+    except ProjectError as exc:
+        log.error("%s", exc)
+        return 2 if " created" not in str(exc) else 1
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    log.info("project %d: %d tasks, %s", result.id, result.tasks, result.url)
+    print(result.id)
+    failed_step = any("could not be connected" in w or "did not accept" in w for w in result.warnings)
+    return 1 if report.problems or failed_step else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

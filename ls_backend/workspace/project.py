@@ -1,0 +1,141 @@
+"""Create a Label Studio project for MCR Studio: template, instructions, tasks, videos, ML backend.
+
+Everything that can fail on our side (the release file, the video directory) is checked
+before anything is created on the server, so a bad input never leaves half a project.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import annotation_guidelines
+import templates
+from exports import labelstudio
+from exports.dialogue import Dialogue
+from exports.media import MediaError, VideoSource
+
+log = logging.getLogger(__name__)
+
+IMPORT_BATCH = 200
+ANNOTATORS_PER_TASK = 2
+
+
+class ProjectError(RuntimeError):
+    """The project could not be created; the message says why and what exists already."""
+
+
+@dataclass
+class ProjectResult:
+    id: int
+    tasks: int
+    url: str
+    storage_id: int | None = None
+    ml_backend_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_tasks(
+    dialogues: Sequence[Dialogue], videos: VideoSource, *, with_annotations: bool, with_predictions: str | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Label Studio tasks for the dialogues, with video URL, fps and frame size from the files."""
+    tasks, warnings = [], []
+    for d in dialogues:
+        d, warning = videos.attach(d)
+        if warning:
+            warnings.append(warning)
+        task = labelstudio.to_task(d, annotation=with_annotations)
+        if with_predictions:
+            task["predictions"] = [{"model_version": with_predictions, "score": 1.0, "result": labelstudio.to_result(d)}]
+        tasks.append(task)
+    return tasks, warnings
+
+
+def create_project(
+    client: Any,
+    *,
+    title: str,
+    dialogues: Sequence[Dialogue],
+    videos: VideoSource = VideoSource(),
+    with_annotations: bool = False,
+    with_predictions: str | None = None,
+    ml_backend: str | None = None,
+    base_url: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ProjectResult:
+    """Create the project and import the dialogues.
+
+    Args:
+        client: a ``label_studio_sdk.LabelStudio`` client.
+        with_annotations: import the dialogues' annotations (e.g. gold data to review).
+        with_predictions: import the dialogues' annotations as predictions of this model version.
+        ml_backend: URL of an ML backend to connect.
+
+    Raises:
+        ProjectError: the video directory is unusable, or the server refused a step; the
+            message names the project id when the project exists already.
+    """
+    try:
+        videos.check()
+    except MediaError as exc:
+        raise ProjectError(str(exc)) from None
+    tasks, warnings = build_tasks(dialogues, videos, with_annotations=with_annotations, with_predictions=with_predictions)
+    try:
+        project = client.projects.create(
+            title=title,
+            description="MCR Studio: person mentions, clusters and head boxes on key frames",
+            label_config=templates.labeling_config(),
+            expert_instruction=annotation_guidelines.instructions_html(),
+            show_instruction=True,
+            show_skip_button=True,
+            enable_empty_annotation=False,
+            maximum_annotations=ANNOTATORS_PER_TASK,
+            show_collab_predictions=True,
+            **({"model_version": with_predictions} if with_predictions else {}),
+        )
+    except Exception as exc:  # the SDK raises its ApiError or httpx errors
+        raise ProjectError(f"creating the project failed: {describe_api_error(exc)}") from None
+    result = ProjectResult(id=project.id, tasks=0, url=f"{base_url}/projects/{project.id}/data", warnings=warnings)
+    if getattr(project, "maximum_annotations", ANNOTATORS_PER_TASK) != ANNOTATORS_PER_TASK:
+        result.warnings.append("this Label Studio did not accept two annotations per task; distribute tasks by hand")
+    if videos.root is not None:
+        try:
+            storage = client.import_storage.local.create(
+                project=project.id, path=str(videos.root.resolve()), title="MCR Studio videos", use_blob_urls=False
+            )
+            result.storage_id = storage.id
+        except Exception as exc:
+            raise ProjectError(f"project {project.id} created, but connecting the video directory failed: {describe_api_error(exc)}") from None
+    for start in range(0, len(tasks), IMPORT_BATCH):
+        batch = tasks[start : start + IMPORT_BATCH]
+        try:
+            client.projects.import_tasks(id=project.id, request=batch)
+        except Exception as exc:
+            raise ProjectError(
+                f"project {project.id} created, {start} of {len(tasks)} tasks imported; the next batch failed: {describe_api_error(exc)}"
+            ) from None
+        result.tasks += len(batch)
+        if progress:
+            progress(result.tasks, len(tasks))
+    if ml_backend:
+        try:
+            backend = client.ml.create(url=ml_backend, project=project.id, title="MCR Studio ML backend", is_interactive=False)
+            result.ml_backend_id = backend.id
+        except Exception as exc:
+            result.warnings.append(f"the ML backend at {ml_backend} could not be connected: {describe_api_error(exc)}")
+    return result
+
+
+def describe_api_error(exc: Exception) -> str:
+    """One line for an SDK / HTTP error: status, and the server's message when it sent one."""
+    status = getattr(exc, "status_code", None)
+    body = getattr(exc, "body", None)
+    if status == 401:
+        return "the API key was refused (401): use the token of a Label Studio user (Account & Settings)"
+    if status is not None:
+        return f"HTTP {status}: {body if body else exc}"
+    name = type(exc).__name__
+    if "Connect" in name or "ConnectError" in repr(exc):
+        return f"cannot connect to Label Studio ({exc}); is the server running at that URL?"
+    return f"{name}: {exc}"
