@@ -82,9 +82,9 @@ def to_result(dialogue: Dialogue) -> list[dict[str, Any]]:
         labels = [f"C{n}" for n in numbers]
         for mi, span in enumerate(cluster.spans):
             rng = index.to_paragraph(*span)
-            value = {
-                "start": rng.start,
-                "end": rng.end,
+            value = {  # Label Studio's paragraph regions type start/end as strings (integers are dropped silently)
+                "start": str(rng.start),
+                "end": str(rng.end),
                 "startOffset": rng.start_offset,
                 "endOffset": rng.end_offset,
                 "text": "".join(tokens[span[0] : span[1] + 1]),

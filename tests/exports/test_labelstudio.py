@@ -69,9 +69,9 @@ def test_regions_follow_the_template(label_interface):
     _assert_valid(label_interface, result)
     mentions = [r for r in result if r["from_name"] == T.MENTION]
     assert [(r["value"]["start"], r["value"]["startOffset"], r["value"]["endOffset"], r["value"]["text"], r["value"]["paragraphlabels"]) for r in mentions] == [
-        (0, 0, 4, "这个男生", ["C2"]),
-        (0, 5, 6, "她", ["C3"]),  # "none" takes the smallest number no label uses (C1, C2 are in C1C2)
-        (1, 0, 2, "他俩", ["C1", "C2"]),
+        ("0", 0, 4, "这个男生", ["C2"]),  # paragraph indices are strings, as Label Studio's editor requires
+        ("0", 5, 6, "她", ["C3"]),  # "none" takes the smallest number no label uses (C1, C2 are in C1C2)
+        ("1", 0, 2, "他俩", ["C1", "C2"]),
     ]
     boxes = [r for r in result if r["from_name"] == T.BOX]
     first = boxes[0]["value"]["sequence"][0]
@@ -95,7 +95,7 @@ def test_annotator_edits_are_read_back():
     result.append({"id": "m0_0", "from_name": T.FLAGS, "to_name": T.DIALOGUE, "type": "choices",
                    "value": {"start": 0, "end": 0, "startOffset": 0, "endOffset": 4, "choices": [T.FLAG_FACE_UNIDENTIFIABLE]}})
     result.append({"id": "new", "from_name": T.MENTION, "to_name": T.DIALOGUE, "type": "paragraphlabels",
-                   "value": {"start": "1", "end": "1", "startOffset": 0, "endOffset": 1, "paragraphlabels": ["C2"]}})
+                   "value": {"start": 1, "end": 1, "startOffset": 0, "endOffset": 1, "paragraphlabels": ["C2"]}})
     d = ls.from_task(task)
     c2 = d.clusters[0]
     assert c2.spans == ((0, 3), (9, 9)) and c2.face_unidentifiable and not c2.not_in_video
@@ -104,12 +104,12 @@ def test_annotator_edits_are_read_back():
     assert b.region_path is None  # the old crop path no longer fits the box
 
 
-def test_export_with_string_paragraph_indices_and_unsorted_labels():
+def test_export_with_integer_paragraph_indices_and_unsorted_labels():
     task = _through_json(ls.to_task(_demo()))
     for r in task["annotations"][0]["result"]:
         if r["from_name"] == T.MENTION:
-            r["value"]["start"] = str(r["value"]["start"])
-            r["value"]["end"] = str(r["value"]["end"])
+            r["value"]["start"] = int(r["value"]["start"])
+            r["value"]["end"] = int(r["value"]["end"])
             r["value"]["paragraphlabels"].reverse()
     d = ls.from_task(task)
     assert [c.label for c in d.clusters] == ["C2", "none", "C1C2"]
