@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml | $(PY)
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m exports.demo --out out/demo
+	$(PY) -m ls_backend.demo --dir out/demo
 
 # Debian packages the tests use: Chromium (browser test) and CJK fonts (or Chinese renders as boxes).
 sysdeps:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support.browser import browser_page, login
 
@@ -35,10 +36,16 @@ def test_annotator_sees_dialogue_video_and_regions(ls_server, ls_client, project
         assert highlights == ["这个男生", "她", "儿子"]
         assert page.locator(".lsf-outliner .lsf-tree__node").count() == 5  # 3 mentions + 2 head boxes
         assert page.get_by_text("error rendering").count() == 0
-        page.locator(".lsf-tree__node_type_videorectangleregion").first.click()  # box C1: seek to its key frame
-        page.wait_for_function(
-            "() => (document.querySelector('.lsf-frames-control')?.textContent || '').startsWith('271 ')", timeout=30_000
-        )
+        # selecting box C1 seeks the player to its key frame: release frame 270 is Label Studio frame 271
+        at_key_frame = "() => (document.querySelector('.lsf-frames-control')?.textContent || '').startsWith('271 ')"
+        for _attempt in range(5):  # the editor may not take the first click while it is still busy loading
+            page.locator(".lsf-tree__node_type_videorectangleregion").first.click()
+            try:
+                page.wait_for_function(at_key_frame, timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        assert page.evaluate(at_key_frame), page.locator(".lsf-frames-control").text_content()
         page.wait_for_timeout(500)
         assert page.get_by_text("吴永恩").count() >= 1  # the celebrity name of the selected box
         page.screenshot(path=str(shots / "workspace.png"))

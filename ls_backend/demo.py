@@ -1,0 +1,132 @@
+"""``make demo``: Label Studio with an MCR Studio demo project, on loopback, until Ctrl-C.
+
+Everything lives under ``--dir`` (default ``out/demo``): Label Studio's data
+(``label-studio/``), the demo videos it serves (``media/videos/``, generated from the
+faces scikit-image ships) and the login (``credentials.json``). Running it again reuses
+all of it, including the project. The demo dialogues are the project's own
+(:mod:`exports.demo`); their annotations are imported as predictions, i.e. proposals an
+annotator corrects, until the ML backend serves real ones.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from exports.demo import demo_dialogues
+from exports.media import VideoSource
+from ls_backend.media import synth
+from ls_backend.workspace.project import create_project
+from ls_backend.workspace.server import LabelStudioError, LabelStudioServer, port_is_free
+
+log = logging.getLogger("ls_backend.demo")
+
+PROJECT_TITLE = "MCR Studio demo"
+PROPOSALS_VERSION = "demo-proposals"
+DEFAULT_PORT = 8080
+
+
+def credentials(directory: Path) -> dict[str, str]:
+    """The demo login, created once and kept in ``credentials.json`` (Label Studio creates the
+    user and token only on its first start, so later runs must reuse them)."""
+    path = directory / "credentials.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    creds = {"username": "admin@mcr-studio.local", "password": "mcr-studio", "token": secrets.token_hex(20)}
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(creds, indent=1), encoding="utf-8")
+    return creds
+
+
+def make_videos(video_dir: Path) -> int:
+    """Render the demo videos that are missing; returns how many were rendered."""
+    made = 0
+    for d in demo_dialogues():
+        path = video_dir / f"{d.doc_key}.mp4"
+        if not path.exists():
+            synth.video_for_dialogue(d, path, fps=d.fps or 30.0, tail=max(0, (d.frame_count or 0) - 1 - max((b.frame for b in d.boxes), default=0)))
+            made += 1
+    return made
+
+
+def prepare(client: Any, media_root: Path, base_url: str) -> tuple[int, bool]:
+    """The demo project's id, creating it on first use; ``(id, created)``."""
+    for project in client.projects.list():
+        if project.title == PROJECT_TITLE:
+            return project.id, False
+    video_dir = media_root / "videos"
+    result = create_project(
+        client,
+        title=PROJECT_TITLE,
+        dialogues=demo_dialogues(),
+        videos=VideoSource(root=video_dir, document_root=media_root),
+        with_predictions=PROPOSALS_VERSION,
+        base_url=base_url,
+    )
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    return result.id, True
+
+
+def run(directory: Path, host: str, port: int) -> int:
+    from label_studio_sdk import LabelStudio
+
+    directory = directory.resolve()
+    creds = credentials(directory)
+    media = directory / "media"
+    made = make_videos(media / "videos")
+    log.info("demo videos: %d rendered, %d reused (%s)", made, len(demo_dialogues()) - made, media / "videos")
+    if not port_is_free(port, host):
+        raise LabelStudioError(f"port {port} on {host} is in use (another Label Studio?); run with --port N")
+    server = LabelStudioServer(
+        data_dir=directory / "label-studio", document_root=media, host=host, port=port,
+        username=creds["username"], password=creds["password"], token=creds["token"],
+    )
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        server.start()
+        client = LabelStudio(base_url=server.url, api_key=server.token)
+        project_id, created = prepare(client, media, server.url)
+        print(
+            f"\nMCR Studio demo is running ({'new' if created else 'reused'} project {project_id}).\n"
+            f"  Open      {server.url}/projects/{project_id}/data\n"
+            f"  Log in    {creds['username']} / {creds['password']}\n"
+            f"  API token {creds['token']}\n"
+            f"  Data      {directory}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    print("MCR Studio demo stopped.", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ls_backend.demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dir", type=Path, default=Path("out/demo"), help="where the demo keeps its data (default: out/demo)")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return run(args.dir, args.host, args.port)
+    except LabelStudioError as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The main job (`make demo`): Label Studio + demo project, reused on re-run, stopped by Ctrl-C."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from ls_backend import demo
+from ls_backend.workspace.server import free_port, port_is_free
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.xdist_group("labelstudio")
+def test_prepare_creates_the_project_once(ls_server, ls_client):
+    media = ls_server.document_root
+    assert demo.make_videos(media / "videos") == 5
+    assert demo.make_videos(media / "videos") == 0  # re-run: videos reused
+    first, created = demo.prepare(ls_client, media, ls_server.url)
+    again, created_again = demo.prepare(ls_client, media, ls_server.url)
+    assert (created, created_again) == (True, False) and again == first
+    tasks = list(ls_client.tasks.list(project=first, fields="all"))
+    assert len(tasks) == 5
+    assert all(t.data["video"].startswith("/data/local-files/?d=videos/9000000000000000") for t in tasks)
+    predictions = list(ls_client.predictions.list(task=tasks[0].id))
+    assert [p.model_version for p in predictions] == [demo.PROPOSALS_VERSION]
+    assert {r["from_name"] for r in predictions[0].result} >= {"mention", "box"}
+
+
+def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ls_backend.demo", "--dir", str(tmp_path / "demo"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 400
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        out = "".join(lines)
+        assert "Press Ctrl-C to stop." in out, out[-3000:]
+        url = next(l.split()[-1] for l in lines if l.strip().startswith("Open"))
+        assert url.startswith(f"http://127.0.0.1:{port}/projects/")
+        assert "admin@mcr-studio.local / mcr-studio" in out
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as resp:
+            assert resp.status == 200
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, rest[-2000:]
+    assert "MCR Studio demo stopped." in rest
+    assert port_is_free(port)
+    with pytest.raises(ConnectionRefusedError):  # nothing listens any more
+        socket.create_connection(("127.0.0.1", port), timeout=5)
+    assert len(list((tmp_path / "demo" / "media" / "videos").glob("*.mp4"))) == 5
