@@ -89,7 +89,10 @@ def run(directory: Path, host: str, port: int) -> int:
         username=creds["username"], password=creds["password"], token=creds["token"],
     )
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C, kill and a closed terminal all stop the demo cleanly, also when the shell that
+    # started us ignored SIGINT (background jobs of non-interactive shells do)
+    stoppers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in stoppers}
     try:
         server.start()
         client = LabelStudio(base_url=server.url, api_key=server.token)
@@ -103,11 +106,13 @@ def run(directory: Path, host: str, port: int) -> int:
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(1.0):
+            if not server.healthy() and server.exited():
+                log.error("Label Studio exited on its own:\n%s", server.log_tail())
+                return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.stop()
     print("MCR Studio demo stopped.", flush=True)
     return 0

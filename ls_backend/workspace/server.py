@@ -181,6 +181,10 @@ class LabelStudioServer:
         except (urllib.error.URLError, OSError):
             return False
 
+    def exited(self) -> bool:
+        """Whether the process has ended (or was never started)."""
+        return self._proc is None or self._proc.poll() is not None
+
     def log_tail(self, chars: int = 3000) -> str:
         if self._log_path is None or not self._log_path.exists():
             return "(no log)"
