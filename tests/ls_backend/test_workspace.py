@@ -90,3 +90,17 @@ def test_video_root_outside_document_root(ls_server, ls_client, tmp_path, releas
                   "--video-root", str(tmp_path), "--document-root", str(ls_server.document_root)])
     assert rc == 2 and "is not under the document root" in caplog.text
     assert _count_projects(ls_client) == before
+
+
+def test_unreachable_ml_backend_keeps_the_project(ls_server, ls_client, tmp_path, release_lines, caplog, capsys):
+    from ls_backend.workspace.server import free_port
+
+    src = tmp_path / "one.jsonl"
+    src.write_text(release_lines[0] + "\n", encoding="utf-8")
+    backend = f"http://127.0.0.1:{free_port()}"
+    rc = ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", "no backend",
+                  "--from", str(src), "--ml-backend", backend])
+    assert rc == 1
+    assert f"the ML backend at {backend} could not be connected" in caplog.text
+    project_id = int(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(list(ls_client.tasks.list(project=project_id))) == 1  # the project and its task are kept
