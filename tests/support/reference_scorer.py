@@ -66,3 +66,25 @@ def score(metric: str, key: Path, response: Path) -> Score:
         raise RuntimeError(f"no score line in the scorer's output:\n{out[-2000:]}")
     r_num, r_den, p_num, p_den, f1 = (float(v) for v in matches[-1])
     return Score(r_num, r_den, p_num, p_den, f1)
+
+
+_RPF = r"Recall: \(([\d.e+-]+) / ([\d.e+-]+)\)[^\t]*\tPrecision: \(([\d.e+-]+) / ([\d.e+-]+)\)[^\t]*\tF1: ([\d.e+-]+)%"
+
+
+def score_all(metric: str, key: Path, response: Path) -> dict[str, tuple[float, ...]]:
+    """Every total the scorer prints for ``metric``: ``mentions`` and ``coref`` as
+    (r_num, r_den, p_num, p_den, f1%); for blanc also ``coref_links``, ``noncoref_links``
+    and ``blanc`` (recall, 1, precision, 1, f1%)."""
+    out = subprocess.run(
+        ["perl", str(scorer_path()), metric, str(key), str(response), "none"], check=True, capture_output=True, text=True
+    ).stdout
+    totals = out.split("====== TOTALS =======", 1)[-1]
+    found: dict[str, tuple[float, ...]] = {}
+    for label, name in (("Identification of Mentions:", "mentions"), ("Coreference:", "coref"), ("Coreference links:", "coref_links"),
+                        ("Non-coreference links:", "noncoref_links"), ("BLANC:", "blanc")):
+        m = re.search(re.escape(label) + r"\s*" + _RPF, totals)
+        if m:
+            found[name] = tuple(float(v) for v in m.groups())
+    if not found:
+        raise RuntimeError(f"no totals in the scorer's output:\n{out[-2000:]}")
+    return found
