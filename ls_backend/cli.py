@@ -50,6 +50,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--ml-backend", metavar="URL", help="connect the MCR Studio ML backend at URL")
     c.add_argument("--skip-invalid", action="store_true", help="import the valid dialogues when some lines are invalid (default: stop)")
+
+    t = sub.add_parser("train", help="train the embedded text coreference model")
+    t.add_argument("--data", required=True, help="release JSONL with annotated dialogues")
+    t.add_argument("--titles", help="video_titles.jsonl (names in #hashtags help)")
+    t.add_argument("--split", help="split.jsonl, to train on one split only (with --only)")
+    t.add_argument("--only", default="train", help="the split to train on when --split is given (default: train)")
+    t.add_argument("--gazetteer", nargs="*", default=[], help="name lists: CMNER files (PER entities) or one name per line")
+    t.add_argument("--out", required=True, help="output directory (writes text_model.json)")
+
+    pr = sub.add_parser("predict", help="pre-annotate dialogues offline with the text model")
+    pr.add_argument("--data", required=True, help="release JSONL (annotations, if any, are ignored)")
+    pr.add_argument("--titles", help="video_titles.jsonl")
+    pr.add_argument("--out", required=True, help="output file")
+    pr.add_argument("--format", choices=("release", "labelstudio"), default="release", help="release JSONL, or Label Studio tasks with predictions")
+    pr.add_argument("--model", help="text model file or directory (default: the shipped model)")
+
+    ev = sub.add_parser("evaluate", help="score the text model against annotated dialogues")
+    ev.add_argument("--data", required=True, help="release JSONL with gold annotations")
+    ev.add_argument("--titles", help="video_titles.jsonl")
+    ev.add_argument("--split", help="split.jsonl, to evaluate on one split only (with --only)")
+    ev.add_argument("--only", default="val", help="the split to evaluate on when --split is given (default: val)")
+    ev.add_argument("--model", help="text model file or directory (default: the shipped model)")
+    ev.add_argument("--baseline", nargs="*", metavar="GAZETTEER", help="also score the names + pronouns + exact-match baseline")
+    ev.add_argument("--json", dest="json_out", help="write the scores as JSON")
     return p
 
 
@@ -61,6 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.url or not args.api_key:
             parser.error("project create needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
         return cmd_project_create(args)
+    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate}
+    if args.command in handlers:
+        try:
+            return handlers[args.command](args)
+        except InputError as exc:
+            log.error("%s", exc)
+            return 2
     parser.error(f"unknown command {args.command}")
     return 2
 
@@ -129,3 +160,87 @@ def cmd_project_create(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _load_model(path: str | None):
+    from ls_backend.pipeline.text.model import SHIPPED, TextModel
+
+    try:
+        return TextModel.load(path or SHIPPED)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles
+    from ls_backend.pipeline.text.model import train
+
+    dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
+    if not dialogues:
+        raise InputError(f"{args.data}: no dialogue to train on")
+    model = train(dialogues, read_titles(args.titles), read_gazetteer(args.gazetteer))
+    path = model.save(args.out)
+    log.info("wrote %s (%d mention features, %d pair features, %d names)", path, len(model.mention.weights), len(model.pair.weights), len(model.gazetteer))
+    print(path)
+    return 1 if report.problems else 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import json
+
+    from tqdm import tqdm
+
+    from exports import labelstudio, release
+    from exports.io import atomic_writer
+    from ls_backend.pipeline.text.data import read_dialogues, read_titles
+    from ls_backend.pipeline.text.predict import predict_dialogue
+
+    model = _load_model(args.model)
+    titles = read_titles(args.titles)
+    dialogues, report = read_dialogues(args.data)
+    out = []
+    for d in tqdm(dialogues, desc="predict", unit="dialogue", disable=len(dialogues) < 200):
+        try:
+            predicted, confidence = predict_dialogue(model, d, titles.get(d.doc_key))
+        except ValueError as exc:
+            report.add(None, str(exc))
+            continue
+        if args.format == "release":
+            out.append(release.to_line(predicted))
+        else:
+            task = labelstudio.to_task(predicted, annotation=False)
+            task["predictions"] = [{"model_version": model.version, "score": confidence, "result": labelstudio.to_result(predicted)}]
+            out.append(task)
+    with atomic_writer(args.out) as fh:
+        if args.format == "release":
+            fh.writelines(line + "\n" for line in out)
+        else:
+            json.dump(out, fh, ensure_ascii=False)
+    log.info("wrote %d predicted dialogues to %s (model %s)", len(out), args.out, model.version)
+    return 1 if report.problems else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from exports.io import atomic_writer
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles
+    from ls_backend.pipeline.text.evaluate import baseline_predictor, evaluate
+
+    model = _load_model(args.model)
+    titles = read_titles(args.titles)
+    dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
+    scores = {"model": model.version, "data": str(args.data), "split": args.only if args.split else None}
+    scores["text_model"] = evaluate(lambda d: model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, dialogues)
+    if args.baseline is not None:
+        scores["baseline"] = evaluate(baseline_predictor(frozenset(read_gazetteer(args.baseline)), titles), dialogues)
+    for name in ("text_model", "baseline"):
+        if name in scores:
+            s = scores[name]
+            print(f"{name:10s} CoNLL F1 {100 * s['conll']['f1']:6.2f} | MUC {100 * s['muc']['f1']:6.2f}  B3 {100 * s['bcub']['f1']:6.2f}  "
+                  f"CEAF-e {100 * s['ceafe']['f1']:6.2f} | mentions P {100 * s['mentions']['precision']:5.1f} R {100 * s['mentions']['recall']:5.1f} "
+                  f"F1 {100 * s['mentions']['f1']:6.2f}  ({s['documents']} dialogues)")
+    if args.json_out:
+        with atomic_writer(args.json_out) as fh:
+            json.dump(scores, fh, indent=1)
+    return 1 if report.problems else 0

@@ -1,0 +1,1 @@
+"""The pre-annotation pipeline: text coreference (``text/``); video and alignment come next."""

@@ -1,0 +1,1 @@
+"""Text coreference: person mentions and their clusters (embedded CPU model)."""

@@ -1,0 +1,63 @@
+"""Reading what the text model trains and predicts on: release files, titles, splits, gazetteers."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from exports.dialogue import Dialogue
+from exports.io import InputError, ReadReport, read_jsonl_records, read_release, read_text_lines
+
+log = logging.getLogger(__name__)
+
+
+def read_titles(path: str | Path | None) -> dict[str, str]:
+    """``doc_key -> title`` from a ``video_titles.jsonl`` (video_id, title)."""
+    if not path:
+        return {}
+    report = ReadReport(str(path))
+    out = {}
+    for lineno, rec in read_jsonl_records(path, report):
+        if isinstance(rec, dict) and "video_id" in rec and isinstance(rec.get("title"), str):
+            out[str(rec["video_id"])] = rec["title"]
+        else:
+            report.add(lineno, "expected video_id and title")
+    return out
+
+
+def read_dialogues(path: str | Path, split: str | Path | None = None, only: str | None = None) -> tuple[list[Dialogue], ReadReport]:
+    """Dialogues of a release file, optionally only those of split ``only`` in ``split.jsonl``."""
+    report = ReadReport(str(path))
+    dialogues = [d for _, d in read_release(path, report)]
+    if split and only:
+        split_report = ReadReport(str(split))
+        keep = {str(r["video_id"]) for _, r in read_jsonl_records(split, split_report) if isinstance(r, dict) and r.get("split") == only}
+        if not keep:
+            raise InputError(f"{split}: no dialogue of split {only!r}")
+        dialogues = [d for d in dialogues if d.doc_key in keep]
+    return dialogues, report
+
+
+def read_gazetteer(paths: Iterable[str | Path]) -> set[str]:
+    """Names from CMNER-style files (``char<TAB>BIO-tag`` lines, PER entities) or plain one-name-per-line files."""
+    names: set[str] = set()
+    for path in paths:
+        lines = read_text_lines(path)
+        if any("\t" in l for l in lines[:50]):
+            cur = ""
+            for line in lines + [""]:
+                parts = line.split("\t")
+                tag = parts[1] if len(parts) == 2 else "O"
+                if tag == "B-PER":
+                    if cur:
+                        names.add(cur)
+                    cur = parts[0]
+                elif tag == "I-PER" and cur:
+                    cur += parts[0]
+                else:
+                    if cur:
+                        names.add(cur)
+                    cur = ""
+        else:
+            names.update(l.strip() for l in lines if l.strip())
+    return {n for n in names if len(n) >= 2}

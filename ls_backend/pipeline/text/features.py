@@ -1,0 +1,197 @@
+"""Features of candidate mentions and mention pairs, from what the data offers.
+
+Signals: the characters of the span and around it, jieba's segmentation and POS tags
+(``nr`` person name, ``r`` pronoun, ``n`` noun ...), names in the video title
+(``#hashtags``), a name gazetteer shipped with the model, pronoun classes (person,
+number, gender), the turn (speaker A or B), string match and nesting.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+PUNCT = set("，。！？、；：,.!?;:…~～“”\"'‘’（）()【】[]《》<>·—-_/\\|@#%^&*+=　 \t\n")
+HASHTAG = re.compile(r"#([^#\s，。！？,.!?@]+)")
+
+# pronoun classes: person + number (+ gender)
+PRONOUN_CLASS = {
+    "我": "I", "俺": "I", "咱": "I", "本人": "I", "人家": "RENJIA",
+    "我们": "WE", "咱们": "WE", "俺们": "WE", "我俩": "WE",
+    "你": "YOU", "您": "YOU", "你们": "YOUPL", "你俩": "YOUPL", "你两": "YOUPL",
+    "他": "HE", "她": "SHE", "它": "IT", "ta": "HE",
+    "他们": "THEY", "她们": "THEY", "他俩": "THEY", "她俩": "THEY", "他两": "THEY", "她两": "THEY", "俩人": "THEY", "两人": "THEY",
+    "自己": "SELF", "别人": "OTHERS", "大家": "ALL",
+}
+MAX_LEN = 8
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import warnings
+
+    with warnings.catch_warnings():  # jieba imports the deprecated pkg_resources
+        warnings.simplefilter("ignore", UserWarning)
+        import jieba
+        import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return pseg
+
+
+@lru_cache(maxsize=20_000)
+def segment(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba words with POS flags (cached: a dialogue is segmented once per process)."""
+    return tuple((w.word, w.flag) for w in _jieba().cut(text))
+
+
+@dataclass(frozen=True)
+class TurnInfo:
+    """One turn's characters with jieba word boundaries and flags per character."""
+
+    text: str
+    word_of: tuple[int, ...]  # word index of each character
+    starts: frozenset[int]  # character offsets where a word starts
+    ends: frozenset[int]  # character offsets where a word ends (inclusive)
+    words: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, text: str) -> TurnInfo:
+        words = segment(text)
+        word_of: list[int] = []
+        starts, ends = set(), set()
+        pos = 0
+        for wi, (w, _) in enumerate(words):
+            starts.add(pos)
+            ends.add(pos + len(w) - 1)
+            word_of.extend([wi] * len(w))
+            pos += len(w)
+        if pos != len(text):  # jieba dropped or changed characters: fall back to characters
+            return cls(text, tuple(range(len(text))), frozenset(range(len(text))), frozenset(range(len(text))), tuple((c, "x") for c in text))
+        return cls(text, tuple(word_of), frozenset(starts), frozenset(ends), words)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What is known about the dialogue beyond its text."""
+
+    title: str
+    hashtags: tuple[str, ...]
+    gazetteer: frozenset[str]
+
+    @classmethod
+    def of(cls, title: str | None, gazetteer: frozenset[str]) -> Context:
+        title = title or ""
+        return cls(title, tuple(HASHTAG.findall(title)), gazetteer)
+
+    def name_evidence(self, text: str) -> list[str]:
+        out = []
+        if text in self.gazetteer:
+            out.append("gaz")
+        elif len(text) >= 2 and text in _name_parts(self.gazetteer):
+            out.append("gaz_part")
+        if any(text == h for h in self.hashtags):
+            out.append("hashtag")
+        elif any(text in h for h in self.hashtags):
+            out.append("in_hashtag")
+        if len(text) >= 2 and text in self.title:
+            out.append("in_title")
+        return out
+
+
+@lru_cache(maxsize=4)
+def _name_parts(gazetteer: frozenset[str]) -> frozenset[str]:
+    """Substrings of 2+ characters of the gazetteer's names that are at most 2 shorter (云升 of 姜云升)."""
+    return frozenset(g[i:j] for g in gazetteer for i in range(len(g)) for j in range(i + 2, len(g) + 1) if len(g) - (j - i) <= 2)
+
+
+def candidate_spans(turn: TurnInfo) -> list[tuple[int, int]]:
+    """Turn-relative inclusive spans of up to MAX_LEN characters without punctuation."""
+    text = turn.text
+    out = []
+    for s in range(len(text)):
+        if text[s] in PUNCT:
+            continue
+        for e in range(s, min(len(text), s + MAX_LEN)):
+            if text[e] in PUNCT:
+                break
+            out.append((s, e))
+    return out
+
+
+def span_features(turn: TurnInfo, s: int, e: int, turn_index: int, ctx: Context) -> list[str]:
+    text = turn.text
+    span = text[s : e + 1]
+    n = e - s + 1
+    prev = text[s - 1] if s > 0 else "^"
+    nxt = text[e + 1] if e + 1 < len(text) else "$"
+    prev2 = text[max(0, s - 2) : s] or "^"
+    nxt2 = text[e + 1 : e + 3] or "$"
+    aligned = (s in turn.starts, e in turn.ends)
+    f = [
+        f"w={span}", f"len={min(n, 6)}", f"first={span[0]}", f"last={span[-1]}", f"last2={span[-2:]}", f"first2={span[:2]}",
+        f"prev={prev}", f"next={nxt}", f"prev2={prev2}", f"next2={nxt2}", f"lastnext={span[-1]}|{nxt}", f"prevfirst={prev}|{span[0]}",
+        f"align={int(aligned[0])}{int(aligned[1])}", f"turn={turn_index}",
+    ]
+    if aligned == (True, True):
+        wi, wj = turn.word_of[s], turn.word_of[e]
+        flags = "+".join(turn.words[k][1] for k in range(wi, wj + 1))
+        f.append(f"pos={flags if wj - wi < 3 else 'long'}")
+        f.append(f"nwords={min(wj - wi + 1, 4)}")
+        f.append(f"posnext={flags}|{nxt}")
+    elif turn.word_of[s] == turn.word_of[e]:
+        f.append(f"inword={turn.words[turn.word_of[s]][1]}")
+    cls = PRONOUN_CLASS.get(span)
+    if cls:
+        f.append(f"pron={cls}")
+    elif span[0] in "我你他她" and n > 1:
+        f.append(f"poss={span[0]}")
+    for ev in ctx.name_evidence(span):
+        f.append(f"name={ev}")
+        f.append(f"name={ev}|len={min(n, 4)}")
+    return f
+
+
+def mention_class(text: str, ctx: Context) -> str:
+    cls = PRONOUN_CLASS.get(text)
+    if cls:
+        return cls
+    if text[0] in "我你他她" and len(text) > 1 and text[1:2] not in "们俩":
+        return "POSS"
+    if ctx.name_evidence(text):
+        return "NAME"
+    return "NOUN"
+
+
+@dataclass(frozen=True)
+class MentionInfo:
+    span: tuple[int, int]  # dialogue token offsets
+    text: str
+    turn: int
+    cls: str
+
+
+def pair_features(a: MentionInfo, b: MentionInfo, distance: int) -> list[str]:
+    """Features for ``a`` (earlier) being the antecedent of ``b``."""
+    same = "same" if a.turn == b.turn else "cross"
+    f = [f"tp={a.cls}|{b.cls}|{same}", f"tpb={b.cls}|{same}", f"dist={min(distance, 4)}", f"turns={a.turn}{b.turn}"]
+    if a.text == b.text:
+        f.append(f"exact|{b.cls}|{same}")
+    elif a.text in b.text or b.text in a.text:
+        f.append(f"sub|{a.cls}|{b.cls}")
+    if a.text[-1] == b.text[-1]:
+        f.append("lastchar")
+    if a.text[0] == b.text[0] and a.cls in ("NAME", "NOUN") and b.cls in ("NAME", "NOUN"):
+        f.append("firstchar")
+    if a.span[0] <= b.span[0] <= b.span[1] <= a.span[1] or b.span[0] <= a.span[0] <= a.span[1] <= b.span[1]:
+        f.append(f"nested|{a.cls}|{b.cls}")
+    if {a.cls, b.cls} == {"HE", "SHE"}:
+        f.append("gender_clash")
+    return f
+
+
+def dialogue_infos(turn_texts: Sequence[str]) -> list[TurnInfo]:
+    return [TurnInfo.of(t) for t in turn_texts]

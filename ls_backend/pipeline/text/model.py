@@ -1,0 +1,218 @@
+"""The embedded text coreference model: a span classifier for mentions and a mention-pair
+classifier with best-first clustering, both logistic regression over sparse features.
+
+Stored as one JSON file (``text_model.json``): weights, thresholds, the name gazetteer
+and what it was trained on. The shipped model lives in ``ls_backend/models/``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exports.dialogue import Dialogue
+from ls_backend.pipeline.text import features as F
+from ls_backend.pipeline.text.artifacts import Clusters, Mentions
+from ls_backend.pipeline.text.linear import LinearModel, fit
+
+log = logging.getLogger(__name__)
+
+FORMAT = "mcr-text-model/1"
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "text_model.json"
+
+
+@dataclass
+class TextModel:
+    mention: LinearModel
+    pair: LinearModel
+    mention_threshold: float = 0.5
+    nested_threshold: float = 0.8
+    link_threshold: float = 0.5
+    gazetteer: frozenset[str] = frozenset()
+    info: dict[str, Any] = field(default_factory=dict)
+
+    # -- persistence ---------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        if path.suffix != ".json":
+            path = path / "text_model.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "format": FORMAT, "info": self.info,
+            "thresholds": {"mention": self.mention_threshold, "nested": self.nested_threshold, "link": self.link_threshold},
+            "gazetteer": sorted(self.gazetteer), "mention": self.mention.to_json(), "pair": self.pair.to_json(),
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path = SHIPPED) -> TextModel:
+        """Load a model file (or a directory holding ``text_model.json``).
+
+        Raises:
+            ValueError: the file is missing, not JSON, or not a model of this format.
+        """
+        path = Path(path)
+        if path.is_dir():
+            path = path / "text_model.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no text model there (train one with `ls-backend train`)") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not a text model: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"{path}: not a text model of format {FORMAT!r}")
+        t = data["thresholds"]
+        return cls(
+            LinearModel.from_json(data["mention"]), LinearModel.from_json(data["pair"]),
+            float(t["mention"]), float(t["nested"]), float(t["link"]), frozenset(data["gazetteer"]), dict(data.get("info", {})),
+        )
+
+    @property
+    def version(self) -> str:
+        return str(self.info.get("version", "untrained"))
+
+    # -- prediction ------------------------------------------------------------------
+    def mention_scores(self, turn_texts: Sequence[str], title: str | None) -> list[tuple[tuple[int, int], float]]:
+        """Probability of every candidate span (dialogue token offsets; one token per character)."""
+        ctx = F.Context.of(title, self.gazetteer)
+        out = []
+        offset = 0
+        for ti, info in enumerate(F.dialogue_infos(turn_texts)):
+            for s, e in F.candidate_spans(info):
+                out.append(((offset + s, offset + e), self.mention.score(F.span_features(info, s, e, ti, ctx))))
+            offset += len(info.text)
+        return out
+
+    def detect(self, turn_texts: Sequence[str], title: str | None) -> Mentions:
+        """Mentions: best spans first; a span may nest in a kept one (if likely enough), never cross it."""
+        scored = sorted(self.mention_scores(turn_texts, title), key=lambda x: -x[1])
+        kept: list[tuple[tuple[int, int], float]] = []
+        for (s, e), p in scored:
+            if p < self.mention_threshold:
+                break
+            ok = True
+            for (ks, ke), _ in kept:
+                overlap = not (e < ks or ke < s)
+                if not overlap:
+                    continue
+                nested = (ks <= s and e <= ke) or (s <= ks and ke <= e)
+                if not nested or p < self.nested_threshold:
+                    ok = False
+                    break
+            if ok:
+                kept.append(((s, e), p))
+        kept.sort()
+        return Mentions(tuple(s for s, _ in kept), tuple(round(p, 6) for _, p in kept))
+
+    def cluster(self, turn_texts: Sequence[str], title: str | None, mentions: Mentions) -> Clusters:
+        """Best-first clustering: each mention joins its most likely antecedent if likely enough."""
+        infos = _mention_infos(turn_texts, title, mentions.spans, self.gazetteer)
+        parent = list(range(len(infos)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        certainty = [abs(2 * p - 1) for p in mentions.scores]
+        for j in range(1, len(infos)):
+            best, best_p = -1, 0.0
+            for i in range(j):
+                p = self.pair.score(F.pair_features(infos[i], infos[j], j - i))
+                if p > best_p:
+                    best, best_p = i, p
+            certainty.append(abs(2 * best_p - 1) if best >= 0 else 1.0)
+            if best >= 0 and best_p >= self.link_threshold:
+                parent[root(j)] = root(best)
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for i, m in enumerate(infos):
+            groups.setdefault(root(i), []).append(m.span)
+        clusters = tuple(tuple(g) for g in sorted(groups.values(), key=lambda g: g[0]))
+        confidence = sum(certainty) / len(certainty) if certainty else 1.0
+        return Clusters(clusters, round(min(1.0, max(0.0, confidence)), 6))
+
+    def predict(self, turn_texts: Sequence[str], title: str | None = None) -> tuple[Mentions, Clusters]:
+        mentions = self.detect(turn_texts, title)
+        return mentions, self.cluster(turn_texts, title, mentions)
+
+
+def _mention_infos(turn_texts: Sequence[str], title: str | None, spans: Iterable[tuple[int, int]], gazetteer: frozenset[str]) -> list[F.MentionInfo]:
+    ctx = F.Context.of(title, gazetteer)
+    text = "".join(turn_texts)
+    bounds, offset = [], 0
+    for t in turn_texts:
+        bounds.append(offset)
+        offset += len(t)
+    out = []
+    for s, e in sorted(spans):
+        turn = max(i for i, b in enumerate(bounds) if b <= s)
+        mtext = text[s : e + 1]
+        out.append(F.MentionInfo((s, e), mtext, turn, F.mention_class(mtext, ctx)))
+    return out
+
+
+# -- training ------------------------------------------------------------------------
+def _texts(d: Dialogue) -> list[str]:
+    return [t.text for t in d.turns]
+
+
+def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], gazetteer: frozenset[str]):
+    """(mention samples, mention labels, pair samples, pair labels)."""
+    ms, ml, ps, pl = [], [], [], []
+    for d in dialogues:
+        if any(len(tok) != 1 for t in d.turns for tok in t.tokens):
+            continue  # the embedded model works on characters
+        title = titles.get(d.doc_key)
+        ctx = F.Context.of(title, gazetteer)
+        gold = {s for c in d.clusters for s in c.spans}
+        offset = 0
+        for ti, info in enumerate(F.dialogue_infos(_texts(d))):
+            for s, e in F.candidate_spans(info):
+                ms.append(F.span_features(info, s, e, ti, ctx))
+                ml.append(int((offset + s, offset + e) in gold))
+            offset += len(info.text)
+        cluster_of = {s: ci for ci, c in enumerate(d.clusters) for s in c.spans}
+        infos = _mention_infos(_texts(d), title, cluster_of, gazetteer)
+        for j in range(1, len(infos)):
+            for i in range(j):
+                ps.append(F.pair_features(infos[i], infos[j], j - i))
+                pl.append(int(cluster_of[infos[i].span] == cluster_of[infos[j].span]))
+    return ms, ml, ps, pl
+
+
+def train(
+    dialogues: Sequence[Dialogue],
+    titles: Mapping[str, str] | None = None,
+    gazetteer: Iterable[str] = (),
+    *,
+    c_mention: float = 2.0,
+    c_pair: float = 0.5,
+    thresholds: tuple[float, float, float] = (0.25, 0.85, 0.7),
+    version: str | None = None,
+) -> TextModel:
+    """Train the model on annotated dialogues (their clusters are the gold mentions and links)."""
+    titles = titles or {}
+    started = time.monotonic()
+    gaz = frozenset(g for g in gazetteer if len(g) >= 2)
+    ms, ml, ps, pl = training_examples(dialogues, titles, gaz)
+    if sum(ml) == 0:
+        raise ValueError("training data has no mention: annotate some dialogues first")
+    mention = fit(ms, ml, c=c_mention)
+    pair = fit(ps, pl, c=c_pair) if len(set(pl)) == 2 else LinearModel({}, -5.0)
+    seconds = time.monotonic() - started
+    info = {
+        "version": version or time.strftime("text-%Y%m%d-%H%M%S"),
+        "dialogues": len(dialogues), "mentions": sum(ml), "candidate_spans": len(ml), "pairs": len(pl),
+        "train_seconds": round(seconds, 2), "gazetteer_names": len(gaz),
+    }
+    log.info("trained text model %s on %d dialogues in %.1f s", info["version"], len(dialogues), seconds)
+    return TextModel(mention, pair, *thresholds, gazetteer=gaz, info=info)
