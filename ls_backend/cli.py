@@ -51,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--ml-backend", metavar="URL", help="connect the MCR Studio ML backend at URL")
     c.add_argument("--skip-invalid", action="store_true", help="import the valid dialogues when some lines are invalid (default: stop)")
 
+    st = sub.add_parser("start", help="serve the ML backend for Label Studio (gunicorn)")
+    st.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    st.add_argument("--port", type=int, default=9090, help="port (default: 9090)")
+    st.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    st.add_argument("--data-dir", help="store, trained versions (default: $MCR_DATA_DIR or ./ls-backend-data)")
+    st.add_argument("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the data dir)")
+    st.add_argument("--text-model", help="text model to serve first (default: the shipped model)")
+    st.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
+
     t = sub.add_parser("train", help="train the embedded text coreference model")
     t.add_argument("--data", required=True, help="release JSONL with annotated dialogues")
     t.add_argument("--titles", help="video_titles.jsonl (names in #hashtags help)")
@@ -85,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.url or not args.api_key:
             parser.error("project create needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
         return cmd_project_create(args)
-    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate}
+    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "start": cmd_start}
     if args.command in handlers:
         try:
             return handlers[args.command](args)
@@ -172,14 +181,17 @@ def _load_model(path: str | None):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles, write_training_data
     from ls_backend.pipeline.text.model import train
 
     dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
     if not dialogues:
         raise InputError(f"{args.data}: no dialogue to train on")
-    model = train(dialogues, read_titles(args.titles), read_gazetteer(args.gazetteer))
+    titles = read_titles(args.titles)
+    model = train(dialogues, titles, read_gazetteer(args.gazetteer))
     path = model.save(args.out)
+    n = write_training_data(path.parent / "training_data.jsonl.gz", dialogues, titles)
+    log.info("wrote %s (%d dialogues: the base of retraining in the loop)", path.parent / "training_data.jsonl.gz", n)
     log.info("wrote %s (%d mention features, %d pair features, %d names)", path, len(model.mention.weights), len(model.pair.weights), len(model.gazetteer))
     print(path)
     return 1 if report.problems else 0
@@ -244,3 +256,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         with atomic_writer(args.json_out) as fh:
             json.dump(scores, fh, indent=1)
     return 1 if report.problems else 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from ls_backend.config import Config
+    from ls_backend.server import serve
+
+    try:
+        config = Config.load(args.config, data_dir=args.data_dir, database_url=args.database_url, text_model=args.text_model)
+        serve(config, args.host, args.port, args.workers)
+    except ValueError as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    return 0

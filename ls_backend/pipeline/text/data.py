@@ -61,3 +61,36 @@ def read_gazetteer(paths: Iterable[str | Path]) -> set[str]:
         else:
             names.update(l.strip() for l in lines if l.strip())
     return {n for n in names if len(n) >= 2}
+
+
+def write_training_data(path: str | Path, dialogues: Iterable[Dialogue], titles: dict[str, str]) -> int:
+    """The text training data as gzipped JSON lines (doc_key, speakers, sentences, clusters, title)."""
+    import gzip
+    import json
+
+    n = 0
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for d in dialogues:
+            rec = {"doc_key": d.doc_key, "speakers": [t.speaker for t in d.turns], "sentences": [t.text for t in d.turns],
+                   "clusters": [[list(s) for s in c.spans] for c in d.clusters], "title": titles.get(d.doc_key, "")}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def read_training_data(path: str | Path) -> tuple[list[Dialogue], dict[str, str]]:
+    import gzip
+    import json
+
+    from exports.dialogue import Cluster, Turn
+
+    dialogues, titles = [], {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            turns = tuple(Turn(s, tuple(t)) for s, t in zip(rec["speakers"], rec["sentences"]))
+            clusters = tuple(Cluster(tuple(tuple(s) for s in c)) for c in rec["clusters"])
+            dialogues.append(Dialogue(doc_key=rec["doc_key"], turns=turns, clusters=clusters))
+            if rec.get("title"):
+                titles[rec["doc_key"]] = rec["title"]
+    return dialogues, titles

@@ -1,0 +1,78 @@
+"""Configuration of the ML backend, read in one place: defaults < JSON file < environment.
+
+Environment variables: ``MCR_DATA_DIR``, ``MCR_DATABASE_URL``, ``MCR_TEXT_MODEL``,
+``MCR_BASIC_AUTH_USER`` / ``MCR_BASIC_AUTH_PASS``, ``MCR_RETRAIN_DEBOUNCE``,
+``MCR_MAX_DIALOGUE_CHARS``, ``MCR_CONFIG`` (path of a JSON file with the same keys in
+lower case, without the prefix).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("ls-backend-data")
+    database_url: str | None = None  # default: SQLite file in data_dir
+    text_model: Path | None = None  # default: the shipped model
+    basic_auth_user: str | None = None
+    basic_auth_pass: str | None = None
+    retrain_debounce: float = 10.0  # seconds without a new annotation before retraining
+    max_dialogue_chars: int = 4000
+    max_request_bytes: int = 16 * 1024 * 1024
+    version_check_seconds: float = 2.0  # how stale a worker's idea of the active model may be
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'ls-backend.sqlite3').resolve()}"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Config:
+        """Defaults, then the JSON file (``path`` or ``$MCR_CONFIG``), then ``MCR_*`` variables, then ``overrides``.
+
+        Raises:
+            ValueError: the file is unreadable, or a value has the wrong type.
+        """
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        path = path or env.get("MCR_CONFIG")
+        if path:
+            try:
+                values.update(json.loads(Path(path).read_text(encoding="utf-8")))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValueError(f"config file {path}: {exc}") from None
+        names = {f.name for f in fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"config file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(names)}")
+        for name in names:
+            key = f"MCR_{name.upper()}"
+            if key in env:
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls()._with(values)
+
+    def _with(self, values: dict[str, Any]) -> Config:
+        typed: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name not in values:
+                continue
+            raw = values[f.name]
+            try:
+                if f.name in ("data_dir", "text_model"):
+                    typed[f.name] = Path(raw) if raw not in (None, "") else None
+                elif f.name in ("retrain_debounce", "version_check_seconds"):
+                    typed[f.name] = float(raw)
+                elif f.name in ("max_dialogue_chars", "max_request_bytes"):
+                    typed[f.name] = int(raw)
+                else:
+                    typed[f.name] = None if raw in (None, "") else str(raw)
+            except (TypeError, ValueError):
+                raise ValueError(f"config {f.name}: expected {f.type}, got {raw!r}") from None
+        if typed.get("data_dir", self.data_dir) is None:
+            raise ValueError("config data_dir: expected a directory")
+        return replace(self, **typed)

@@ -1,0 +1,285 @@
+"""The text pre-annotation service behind the HTTP routes: model, cache, learning in the loop.
+
+* The active model version lives in the store; each worker reloads when it changes, so
+  every gunicorn worker serves the version the last training run activated.
+* ``/predict`` answers from the cache (task content + model version) or runs the model.
+* Annotations from the webhook are stored; a debounced background thread retrains the
+  embedded model on the shipped training data plus the project's annotations. A new version
+  is written to a temporary file, renamed into place, and only then activated, so a crash
+  or kill during training leaves the previous version serving.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from exports import labelstudio
+from exports.dialogue import Cluster, Dialogue, Turn
+from ls_backend.config import Config
+from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
+from ls_backend.store import Store, cache_key
+
+log = logging.getLogger(__name__)
+
+TRAINING_DATA = SHIPPED.parent / "training_data.jsonl.gz"
+
+
+class TaskError(ValueError):
+    """A task the model cannot handle; the message names the task and the field."""
+
+
+@dataclass
+class _Loaded:
+    version: str
+    model: TextModel
+
+
+class TextService:
+    def __init__(self, config: Config, store: Store | None = None) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store or Store(config.db_url)
+        self._lock = threading.RLock()
+        self._loaded: _Loaded | None = None
+        self._checked = 0.0
+        self.stats: Counter = Counter()
+        self.latencies: deque[float] = deque(maxlen=2000)
+        self.trainer = Trainer(self, config.retrain_debounce)
+        interrupted = self.store.interrupt_stale_runs()
+        if interrupted:
+            log.warning("%d training run(s) were interrupted by a previous stop; their versions were never activated", interrupted)
+        self._register_initial_model()
+
+    # -- model versions ----------------------------------------------------------------
+    def _register_initial_model(self) -> None:
+        """Make sure a version is active: the configured (or shipped) model on first start.
+
+        Raises:
+            ValueError: the configured model path is missing or not a model (at start-up, not at the first request).
+        """
+        path = self.config.text_model or SHIPPED
+        if self.config.text_model is not None or self.store.active_version() is None:
+            model = TextModel.load(path)
+            self.store.add_version(model.version, str(path), model.info, activate=self.config.text_model is not None or self.store.active_version() is None)
+
+    @property
+    def version(self) -> str:
+        return self.model()[0]
+
+    def model(self) -> tuple[str, TextModel]:
+        """The active model, reloaded when another worker activated a new version."""
+        now = time.monotonic()
+        with self._lock:
+            if self._loaded is None or now - self._checked >= self.config.version_check_seconds:
+                self._checked = now
+                row = self.store.active_version()
+                if row is None:
+                    raise RuntimeError("no active model version in the store")
+                if self._loaded is None or self._loaded.version != row.version:
+                    self._loaded = _Loaded(row.version, TextModel.load(row.path))
+                    log.info("serving text model %s", row.version)
+            return self._loaded.version, self._loaded.model
+
+    def _activate(self, version: str, model: TextModel) -> None:
+        with self._lock:
+            self._loaded = _Loaded(version, model)
+            self._checked = time.monotonic()
+
+    # -- prediction ----------------------------------------------------------------------
+    def dialogue_of(self, task: Any, index: int) -> Dialogue:
+        """Validate a Label Studio task and build its Dialogue (one token per character)."""
+        if not isinstance(task, dict):
+            raise TaskError(f"tasks[{index}]: expected a task object, got {type(task).__name__}")
+        where = f"task {task.get('id', f'#{index}')}"
+        data = task.get("data")
+        if not isinstance(data, dict):
+            raise TaskError(f"{where}: data: expected an object with 'dialogue'")
+        turns = data.get("dialogue")
+        if not isinstance(turns, list) or not turns or not all(isinstance(t, dict) and isinstance(t.get("text"), str) for t in turns):
+            raise TaskError(f"{where}: data.dialogue: expected a non-empty list of {{speaker, text}} turns")
+        chars = sum(len(t["text"]) for t in turns)
+        if chars > self.config.max_dialogue_chars:
+            raise TaskError(f"{where}: data.dialogue: {chars} characters; this backend takes dialogues of up to {self.config.max_dialogue_chars}")
+        if chars == 0:
+            raise TaskError(f"{where}: data.dialogue: every turn is empty")
+        title = data.get("title")
+        if title is not None and not isinstance(title, str):
+            raise TaskError(f"{where}: data.title: expected a string, got {type(title).__name__}")
+        try:
+            return Dialogue(
+                doc_key=str(data.get("doc_key") or f"task-{task.get('id', index)}"),
+                turns=tuple(Turn(str(t.get("speaker") or chr(ord("A") + i % 26)), tuple(t["text"])) for i, t in enumerate(turns)),
+                title=title or None,
+            )
+        except ValueError as exc:
+            raise TaskError(f"{where}: data.dialogue: {exc}") from None
+
+    def predict_task(self, task: Any, index: int) -> dict[str, Any]:
+        """One Label Studio prediction: ``{result, score, model_version}``.
+
+        Raises:
+            TaskError: the task is malformed or too large.
+        """
+        started = time.perf_counter()
+        dialogue = self.dialogue_of(task, index)
+        version, model = self.model()
+        key = cache_key(task["data"], version)
+        cached = self.store.cached(key)
+        if cached is not None:
+            self.stats["cache_hits"] += 1
+            prediction = cached
+        else:
+            _, clusters = model.predict([t.text for t in dialogue.turns], dialogue.title)
+            predicted = replace(dialogue, clusters=tuple(Cluster(tuple(c)) for c in clusters.clusters))
+            prediction = {"result": labelstudio.to_result(predicted), "score": clusters.confidence, "model_version": version}
+            self.store.cache(key, version, prediction)
+        self.stats["predictions"] += 1
+        self.latencies.append(time.perf_counter() - started)
+        return prediction
+
+    # -- learning in the loop ------------------------------------------------------------
+    def receive(self, event: dict[str, Any]) -> str:
+        """Handle a Label Studio webhook event; returns what was done."""
+        action = event.get("action")
+        if action in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED"):
+            anns = event.get("annotations") or [event.get("annotation")]
+            task = event.get("task") or {}
+            n = 0
+            for ann in anns:
+                if not isinstance(ann, dict) or not isinstance(ann.get("id"), int):
+                    raise TaskError(f"{action}: annotation: expected an object with an integer 'id'")
+                ann_task = task if task else {}
+                data = ann_task.get("data") if isinstance(ann_task, dict) else None
+                if not isinstance(data, dict):
+                    raise TaskError(f"{action}: task.data: expected the annotated task's data (send_payload must be on)")
+                result = ann.get("result") or []
+                if ann.get("was_cancelled"):
+                    continue
+                self.store.upsert_annotation(ann["id"], ann_task.get("id"), (event.get("project") or {}).get("id"), data, result)
+                n += 1
+            self.stats["annotations_received"] += n
+            self.trainer.notify()
+            return f"stored {n} annotation(s); retraining in {self.config.retrain_debounce:g} s unless more arrive"
+        if action in ("ANNOTATION_DELETED", "ANNOTATIONS_DELETED"):
+            anns = event.get("annotations") or [event.get("annotation")]
+            ids = [a.get("id") for a in anns if isinstance(a, dict)]
+            deleted = sum(self.store.delete_annotation(i) for i in ids if isinstance(i, int))
+            self.trainer.notify()
+            return f"marked {deleted} annotation(s) deleted"
+        if action == "START_TRAINING":
+            self.trainer.notify(immediate=True)
+            return "training started"
+        return f"ignored {action!r}"
+
+    def training_set(self) -> tuple[list[Dialogue], dict[str, str], int]:
+        """Shipped training data plus the live annotations (an annotated doc_key replaces the shipped one)."""
+        from ls_backend.pipeline.text.data import read_training_data
+
+        base, titles = read_training_data(TRAINING_DATA) if TRAINING_DATA.exists() else ([], {})
+        annotated: dict[str, Dialogue] = {}
+        for row in self.store.live_annotations():
+            try:
+                d = labelstudio.from_task({"id": row.task_id, "data": row.task_data}, row.result)
+            except ValueError as exc:
+                log.warning("annotation %s is not usable for training: %s", row.ls_annotation_id, exc)
+                continue
+            annotated[d.doc_key] = d
+            if d.title:
+                titles[d.doc_key] = d.title
+        merged = [d for d in base if d.doc_key not in annotated] + list(annotated.values())
+        return merged, titles, len(annotated)
+
+    def retrain(self) -> str:
+        """Train a new version now and activate it; returns the version. Only one training at a time."""
+        from filelock import FileLock
+
+        with FileLock(str(self.config.data_dir / "training.lock")):
+            dialogues, titles, n_ann = self.training_set()
+            run = self.store.start_run(n_ann)
+            started = time.monotonic()
+            try:
+                _, current = self.model()
+                version = time.strftime("text-%Y%m%d-%H%M%S", time.gmtime()) + f"-a{n_ann}"
+                model = train(dialogues, titles, current.gazetteer, version=version)
+                path = self.config.data_dir / "models" / version / "text_model.json"
+                model.save(path)
+                self.store.add_version(version, str(path), model.info, activate=True)
+            except Exception as exc:
+                self.store.finish_run(run, "failed", error=f"{type(exc).__name__}: {exc}", seconds=time.monotonic() - started)
+                raise
+            seconds = time.monotonic() - started
+            self.store.finish_run(run, "done", version=version, seconds=seconds)
+            self._activate(version, model)
+            self.stats["trainings"] += 1
+            log.info("new text model %s from %d dialogues (%d annotated) in %.1f s", version, len(dialogues), n_ann, seconds)
+            return version
+
+    def metrics(self) -> dict[str, Any]:
+        lat = sorted(self.latencies)
+
+        def pct(q: float) -> float | None:
+            return round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2) if lat else None
+
+        runs = self.store.runs()
+        return {
+            "model_version": self.version,
+            "predictions": self.stats["predictions"], "cache_hits": self.stats["cache_hits"], "task_errors": self.stats["task_errors"],
+            "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
+            "annotations": self.store.count_annotations(), "training": self.trainer.busy,
+            "training_runs": [{"id": r.id, "status": r.status, "version": r.version, "annotations": r.annotations, "seconds": r.seconds, "error": r.error} for r in runs[-10:]],
+            "versions": [v.version for v in self.store.versions()],
+        }
+
+
+class Trainer:
+    """Debounced background retraining: a burst of annotations triggers one training run."""
+
+    def __init__(self, service: TextService, debounce: float) -> None:
+        self.service = service
+        self.debounce = debounce
+        self._cond = threading.Condition()
+        self._due: float | None = None
+        self._thread: threading.Thread | None = None
+        self.busy = False
+        self.last_error: str | None = None
+
+    def notify(self, immediate: bool = False) -> None:
+        with self._cond:
+            self._due = time.monotonic() + (0.0 if immediate else self.debounce)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="mcr-retrain", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._due is None:
+                    self._cond.wait()
+                while (wait := self._due - time.monotonic()) > 0:
+                    self._cond.wait(wait)
+                self._due = None
+                self.busy = True
+            try:
+                self.service.retrain()
+                self.last_error = None
+            except Exception as exc:  # the previous version keeps serving
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("retraining failed; the previous model version keeps serving")
+            finally:
+                self.busy = False
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        """For tests and shutdown: wait until nothing is scheduled or running."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._cond:
+                if self._due is None and not self.busy:
+                    return True
+            time.sleep(0.05)
+        return False

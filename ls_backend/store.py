@@ -1,0 +1,166 @@
+"""The backend's store (SQLAlchemy): model versions, training runs, received annotations,
+and a prediction cache keyed by task content + model version. SQLite by default, any
+SQLAlchemy URL (e.g. PostgreSQL) otherwise; the schema is created on first start."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ModelVersion(Base):
+    __tablename__ = "model_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(200), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    info: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TrainingRun(Base):
+    __tablename__ = "training_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, done, failed, interrupted
+    annotations: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ReceivedAnnotation(Base):
+    __tablename__ = "annotations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ls_annotation_id: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    doc_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    task_data: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[list] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class CachedPrediction(Base):
+    __tablename__ = "prediction_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(200), index=True)
+    prediction: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+def cache_key(task_data: dict[str, Any], model_version: str) -> str:
+    """sha256 of what the prediction depends on: the dialogue, the title, and the model version."""
+    content = json.dumps({"dialogue": task_data.get("dialogue"), "title": task_data.get("title") or ""}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(f"{model_version}\n{content}".encode()).hexdigest()
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            @event.listens_for(self.engine, "connect")
+            def _sqlite_pragmas(conn, _record):  # several workers share the file
+                cur = conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.close()
+        Base.metadata.create_all(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._session() as s, s.begin():
+            yield s
+
+    # -- model versions ------------------------------------------------------------
+    def active_version(self) -> ModelVersion | None:
+        with self.session() as s:
+            return s.scalars(select(ModelVersion).where(ModelVersion.active)).first()
+
+    def add_version(self, version: str, path: str, info: dict[str, Any], activate: bool = True) -> ModelVersion:
+        with self.session() as s:
+            existing = s.scalars(select(ModelVersion).where(ModelVersion.version == version)).first()
+            if existing is None:
+                existing = ModelVersion(version=version, path=path, info=info)
+                s.add(existing)
+            if activate:
+                s.execute(update(ModelVersion).values(active=False))
+                existing.active = True
+            return existing
+
+    def versions(self) -> list[ModelVersion]:
+        with self.session() as s:
+            return list(s.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+
+    # -- annotations ------------------------------------------------------------------
+    def upsert_annotation(self, ls_id: int, task_id: int | None, project_id: int | None, task_data: dict, result: list) -> None:
+        with self.session() as s:
+            row = s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id)).first()
+            if row is None:
+                s.add(ReceivedAnnotation(ls_annotation_id=ls_id, task_id=task_id, project_id=project_id,
+                                         doc_key=task_data.get("doc_key"), task_data=task_data, result=result))
+            else:
+                row.task_data, row.result, row.deleted, row.updated_at = task_data, result, False, _now()
+
+    def delete_annotation(self, ls_id: int) -> bool:
+        with self.session() as s:
+            done = s.execute(update(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id).values(deleted=True, updated_at=_now()))
+            return bool(done.rowcount)
+
+    def live_annotations(self) -> list[ReceivedAnnotation]:
+        with self.session() as s:
+            return list(s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False)).order_by(ReceivedAnnotation.id)))
+
+    def count_annotations(self) -> int:
+        return len(self.live_annotations())
+
+    # -- training runs ----------------------------------------------------------------
+    def start_run(self, annotations: int) -> int:
+        with self.session() as s:
+            run = TrainingRun(annotations=annotations)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, version: str | None = None, error: str | None = None, seconds: float | None = None) -> None:
+        with self.session() as s:
+            s.execute(update(TrainingRun).where(TrainingRun.id == run_id).values(
+                status=status, version=version, error=error, seconds=seconds, finished_at=_now()))
+
+    def interrupt_stale_runs(self) -> int:
+        """Runs left 'running' by a killed process are marked 'interrupted' (called at start-up)."""
+        with self.session() as s:
+            return s.execute(update(TrainingRun).where(TrainingRun.status == "running").values(status="interrupted", finished_at=_now())).rowcount
+
+    def runs(self) -> list[TrainingRun]:
+        with self.session() as s:
+            return list(s.scalars(select(TrainingRun).order_by(TrainingRun.id)))
+
+    # -- prediction cache -------------------------------------------------------------
+    def cached(self, key: str) -> dict | None:
+        with self.session() as s:
+            row = s.get(CachedPrediction, key)
+            return dict(row.prediction) if row else None
+
+    def cache(self, key: str, model_version: str, prediction: dict) -> None:
+        with self.session() as s:
+            if s.get(CachedPrediction, key) is None:
+                s.add(CachedPrediction(key=key, model_version=model_version, prediction=prediction))
