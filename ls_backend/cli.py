@@ -167,8 +167,6 @@ def cmd_project_create(args: argparse.Namespace) -> int:
     return 1 if report.problems or failed_step else 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
 
 
 def _load_model(path: str | None):
@@ -269,3 +267,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         log.error("cannot start: %s", exc)
         return 2
     return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -27,6 +27,17 @@ log = logging.getLogger(__name__)
 
 LS_VERSION = "1.23.2"
 
+# Label Studio 1.23 refuses URLs on reserved networks (SSRF protection), loopback included,
+# which is where the MCR Studio ML backend runs next to it. We keep the protection and
+# lift only 127.0.0.0/8: Label Studio's own default list without the IPv4 loopback entry.
+BANNED_SUBNETS_EXCEPT_LOOPBACK = ",".join([
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
+    "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+    "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::1/128", "::ffff:0:0/96", "::ffff:0:0:0/96",
+    "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28", "2001:db8::/32", "2002::/16",
+    "fc00::/7", "fe80::/10", "ff00::/8",
+])
+
 
 class LabelStudioError(RuntimeError):
     """Label Studio could not be installed, started or reached."""
@@ -123,6 +134,8 @@ class LabelStudioServer:
             LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED="true",
             LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT=str(self.document_root),
             LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+            USE_DEFAULT_BANNED_SUBNETS="false",
+            USER_ADDITIONAL_BANNED_SUBNETS=BANNED_SUBNETS_EXCEPT_LOOPBACK,
             # no telemetry or update checks: the machine has no network
             COLLECT_ANALYTICS="false",
             LABEL_STUDIO_COLLECT_ANALYTICS="false",

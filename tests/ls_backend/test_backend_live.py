@@ -1,0 +1,119 @@
+"""`ls-backend start` (gunicorn) connected to a real Label Studio 1.23.2."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from exports import labelstudio, release
+from ls_backend.cli import main as ls_main
+from ls_backend.workspace.server import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _get(url: str, timeout: float = 5.0) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    port = free_port()
+    data = tmp_path_factory.mktemp("backend")
+    log = open(data / "backend.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ls_backend.cli", "start", "--port", str(port), "--workers", "2", "--data-dir", str(data)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MCR_RETRAIN_DEBOUNCE": "1"}, cwd=REPO,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                _get(url + "/health", 1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError((data / "backend.log").read_text())
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        log.close()
+
+
+def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend, release_lines, tmp_path):
+    src = tmp_path / "ten.jsonl"
+    src.write_text("\n".join(release_lines[100:110]) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", "with backend",
+                      "--from", str(src), "--ml-backend", backend])
+    assert rc == 0
+    project_id = int(out.getvalue().strip().splitlines()[-1])
+    version = _get(backend + "/health")["model_version"]
+
+    # Label Studio asks the backend for every task (Data Manager action "Retrieve predictions")
+    req = urllib.request.Request(
+        f"{ls_server.url}/api/dm/actions?id=retrieve_tasks_predictions&project={project_id}",
+        data=json.dumps({"selectedItems": {"all": True, "excluded": []}}).encode(),
+        headers={"Authorization": f"Token {ls_server.token}", "Content-Type": "application/json"}, method="POST",
+    )
+    urllib.request.urlopen(req, timeout=100).read()
+    tasks = list(ls_client.tasks.list(project=project_id, fields="all"))
+    assert len(tasks) == 10
+    for task in tasks:
+        shown = [p if isinstance(p, dict) else p.dict() for p in task.predictions]  # what the editor shows
+        assert [p["model_version"] for p in shown] == [version], task.id
+        assert any(r["from_name"] == "mention" for r in shown[0]["result"])
+    backend_row = next(iter(ls_client.ml.list(project=project_id)))
+    assert backend_row.model_version == version
+
+    # an annotation submitted through the API reaches /webhook and yields a new version
+    d = release.loads(release_lines[100])
+    ls_client.annotations.create(id=tasks[0].id, result=labelstudio.to_result(d), was_cancelled=False)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        metrics = _get(backend + "/metrics")
+        if metrics["model_version"] != version:
+            break
+        time.sleep(1)
+    assert metrics["model_version"] != version and metrics["model_version"].endswith("-a1")
+    assert metrics["annotations"] == 1
+    assert _get(backend + "/health")["model_version"] == metrics["model_version"]
+
+
+def test_kill_during_training_leaves_the_previous_version(tmp_path):
+    """SIGKILL a process in the middle of retraining: the store still serves the old version."""
+    from ls_backend.config import Config
+    from ls_backend.service import TextService
+
+    config = Config(data_dir=tmp_path / "b")
+    before = TextService(config).version
+    script = (
+        "import time, ls_backend.service as s\n"
+        "from ls_backend.config import Config\n"
+        "real = s.train\n"
+        "def slow(*a, **k):\n"
+        "    print('training', flush=True); time.sleep(60); return real(*a, **k)\n"
+        "s.train = slow\n"
+        f"s.TextService(Config(data_dir=__import__('pathlib').Path({str(config.data_dir)!r}))).retrain()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    assert proc.stdout.readline().strip() == "training"
+    proc.kill()
+    proc.wait(10)
+    service = TextService(config)  # the next start
+    assert service.version == before
+    assert [r.status for r in service.store.runs()] == ["interrupted"]
