@@ -1,0 +1,97 @@
+"""Benchmarks of the ML backend (issue #4), measured in one run.
+
+1. ``/predict`` latency for text-only tasks: ``ls-backend start`` (gunicorn, 2 workers) with
+   an empty store, warmed with 20 train dialogues, then the 101 val dialogues one per
+   request: p50 / p95 with a cold cache (what a new task costs), then the same 101 again
+   from the cache. Target: p95 <= 50 ms on 2 cores.
+2. Retraining on 1,000 dialogues (the 911 shared dialogues plus 89 repeated under new
+   doc_keys), the way the webhook's retraining does it. Target: <= 30 s.
+
+    python bench/backend_bench.py [--data-dir ../shared/data/tiktalkcoref]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from exports import labelstudio  # noqa: E402
+from ls_backend.pipeline.text.data import read_dialogues, read_titles  # noqa: E402
+from ls_backend.pipeline.text.model import TextModel, train  # noqa: E402
+from ls_backend.workspace.server import free_port  # noqa: E402
+
+
+def post(url: str, body: dict) -> tuple[float, dict]:
+    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode(), headers={"Content-Type": "application/json"})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        data = json.loads(resp.read())
+    return time.perf_counter() - t, data
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] * 1000
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "tiktalkcoref")
+    args = p.parse_args()
+    release = args.data_dir / "all_textual_and_visual_annotations.jsonl"
+    titles = read_titles(args.data_dir / "video_titles.jsonl")
+    val, _ = read_dialogues(release, args.data_dir / "split.jsonl", "val")
+    train_set, _ = read_dialogues(release, args.data_dir / "split.jsonl", "train")
+
+    def task(d, i):
+        return {"id": i, "data": labelstudio.to_task(replace(d, title=titles.get(d.doc_key)), annotation=False)["data"]}
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen([sys.executable, "-m", "ls_backend.cli", "start", "--port", str(port), "--workers", "2", "--data-dir", tmp],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(url + "/health", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            for i, d in enumerate(train_set[:20]):  # warm both workers (model loaded, jieba ready)
+                post(url + "/predict", {"tasks": [task(d, i)]})
+            cold = [post(url + "/predict", {"tasks": [task(d, 1000 + i)]})[0] for i, d in enumerate(val)]
+            cached = [post(url + "/predict", {"tasks": [task(d, 1000 + i)]})[0] for i, d in enumerate(val)]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    print(f"/predict, {len(val)} val dialogues, one per request, 2 gunicorn workers on {os.cpu_count()} cores")
+    print(f"  new tasks  : p50 {pct(cold, 0.5):6.1f} ms  p95 {pct(cold, 0.95):6.1f} ms  mean {statistics.mean(cold) * 1000:6.1f} ms"
+          f"  max {max(cold) * 1000:6.1f} ms  -> p95 / 50 ms target = {pct(cold, 0.95) / 50:.2f}")
+    print(f"  from cache : p50 {pct(cached, 0.5):6.1f} ms  p95 {pct(cached, 0.95):6.1f} ms")
+
+    everything = train_set + val
+    extra = [replace(d, doc_key=f"{d.doc_key}-copy") for d in everything[: 1000 - len(everything)]]
+    dialogues = everything + extra
+    gazetteer = TextModel.load().gazetteer
+    t = time.perf_counter()
+    model = train(dialogues, titles, gazetteer)
+    seconds = time.perf_counter() - t
+    print(f"retrain on {len(dialogues)} dialogues ({model.info['candidate_spans']} candidate spans, {model.info['pairs']} pairs): "
+          f"{seconds:.1f} s -> / 30 s target = {seconds / 30:.2f}")
+
+
+if __name__ == "__main__":
+    main()
