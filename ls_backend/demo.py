@@ -1,21 +1,26 @@
-"""``make demo``: Label Studio with an MCR Studio demo project, on loopback, until Ctrl-C.
+"""``make demo``: Label Studio + the ML backend + an MCR Studio demo project, on loopback, until Ctrl-C.
 
 Everything lives under ``--dir`` (default ``out/demo``): Label Studio's data
 (``label-studio/``), the demo videos it serves (``media/videos/``, generated from the
 faces scikit-image ships) and the login (``credentials.json``). Running it again reuses
 all of it, including the project. The demo dialogues are the project's own
-(:mod:`exports.demo`); their annotations are imported as predictions, i.e. proposals an
-annotator corrects, until the ML backend serves real ones.
+(:mod:`exports.demo`); the ML backend (``ls-backend start`` on ``--backend-port``) is
+connected to the project and proposes mentions and clusters, and learns from every
+submitted annotation.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import secrets
 import signal
+import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ log = logging.getLogger("ls_backend.demo")
 PROJECT_TITLE = "MCR Studio demo"
 PROPOSALS_VERSION = "demo-proposals"
 DEFAULT_PORT = 8080
+DEFAULT_BACKEND_PORT = 9090
 
 
 def credentials(directory: Path) -> dict[str, str]:
@@ -55,8 +61,12 @@ def make_videos(video_dir: Path) -> int:
     return made
 
 
-def prepare(client: Any, media_root: Path, base_url: str) -> tuple[int, bool]:
-    """The demo project's id, creating it on first use; ``(id, created)``."""
+def prepare(client: Any, media_root: Path, base_url: str, ml_backend: str | None = None) -> tuple[int, bool]:
+    """The demo project's id, creating it on first use; ``(id, created)``.
+
+    With ``ml_backend`` the project is connected to it (its proposals come from the backend);
+    without, the demo dialogues' own annotations are imported as predictions.
+    """
     for project in client.projects.list():
         if project.title == PROJECT_TITLE:
             return project.id, False
@@ -66,7 +76,8 @@ def prepare(client: Any, media_root: Path, base_url: str) -> tuple[int, bool]:
         title=PROJECT_TITLE,
         dialogues=demo_dialogues(),
         videos=VideoSource(root=video_dir, document_root=media_root),
-        with_predictions=PROPOSALS_VERSION,
+        with_predictions=None if ml_backend else PROPOSALS_VERSION,
+        ml_backend=ml_backend,
         base_url=base_url,
     )
     for warning in result.warnings:
@@ -74,7 +85,41 @@ def prepare(client: Any, media_root: Path, base_url: str) -> tuple[int, bool]:
     return result.id, True
 
 
-def run(directory: Path, host: str, port: int) -> int:
+def start_backend(directory: Path, host: str, port: int) -> tuple[subprocess.Popen, str]:
+    """``ls-backend start`` for the demo (its data under ``directory/backend``); waits until it answers."""
+    log_path = directory / "backend" / "ls-backend.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ls_backend.cli", "start", "--host", host, "--port", str(port), "--workers", "2",
+             "--data-dir", str(directory / "backend")],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://{host}:{port}"
+    for _ in range(240):
+        if proc.poll() is not None:
+            raise LabelStudioError(f"the ML backend exited with code {proc.returncode}; see {log_path}")
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1).read()
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise LabelStudioError(f"the ML backend did not answer on {url} within 120 s; see {log_path}")
+
+
+def stop_process(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKEND_PORT) -> int:
     from label_studio_sdk import LabelStudio
 
     directory = directory.resolve()
@@ -84,6 +129,8 @@ def run(directory: Path, host: str, port: int) -> int:
     log.info("demo videos: %d rendered, %d reused (%s)", made, len(demo_dialogues()) - made, media / "videos")
     if not port_is_free(port, host):
         raise LabelStudioError(f"port {port} on {host} is in use (another Label Studio?); run with --port N")
+    if not port_is_free(backend_port, host):
+        raise LabelStudioError(f"port {backend_port} on {host} is in use (another ML backend?); run with --backend-port N")
     server = LabelStudioServer(
         data_dir=directory / "label-studio", document_root=media, host=host, port=port,
         username=creds["username"], password=creds["password"], token=creds["token"],
@@ -93,13 +140,17 @@ def run(directory: Path, host: str, port: int) -> int:
     # started us ignored SIGINT (background jobs of non-interactive shells do)
     stoppers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in stoppers}
+    backend = None
     try:
+        backend, backend_url = start_backend(directory, host, backend_port)
+        log.info("ML backend up at %s", backend_url)
         server.start()
         client = LabelStudio(base_url=server.url, api_key=server.token)
-        project_id, created = prepare(client, media, server.url)
+        project_id, created = prepare(client, media, server.url, ml_backend=backend_url)
         print(
             f"\nMCR Studio demo is running ({'new' if created else 'reused'} project {project_id}).\n"
             f"  Open      {server.url}/projects/{project_id}/data\n"
+            f"  Backend   {backend_url} (text pre-annotation, learns from each submitted annotation)\n"
             f"  Log in    {creds['username']} / {creds['password']}\n"
             f"  API token {creds['token']}\n"
             f"  Data      {directory}\n"
@@ -110,10 +161,14 @@ def run(directory: Path, host: str, port: int) -> int:
             if not server.healthy() and server.exited():
                 log.error("Label Studio exited on its own:\n%s", server.log_tail())
                 return 1
+            if backend.poll() is not None:
+                log.error("the ML backend exited on its own; see %s", directory / "backend" / "ls-backend.log")
+                return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.stop()
+        stop_process(backend)
     print("MCR Studio demo stopped.", flush=True)
     return 0
 
@@ -122,12 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ls_backend.demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dir", type=Path, default=Path("out/demo"), help="where the demo keeps its data (default: out/demo)")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"Label Studio's port (default: {DEFAULT_PORT})")
+    p.add_argument("--backend-port", type=int, default=DEFAULT_BACKEND_PORT, help=f"the ML backend's port (default: {DEFAULT_BACKEND_PORT})")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        return run(args.dir, args.host, args.port)
+        return run(args.dir, args.host, args.port, args.backend_port)
     except LabelStudioError as exc:
         log.error("%s", exc)
         return 2

@@ -92,6 +92,7 @@ def create_project(
             enable_empty_annotation=False,
             maximum_annotations=ANNOTATORS_PER_TASK,
             show_collab_predictions=True,
+            evaluate_predictions_automatically=bool(ml_backend),  # ask the backend when a task opens
             **({"model_version": with_predictions} if with_predictions else {}),
         )
     except Exception as exc:  # the SDK raises its ApiError or httpx errors
@@ -122,6 +123,7 @@ def create_project(
         try:
             backend = client.ml.create(url=ml_backend, project=project.id, title="MCR Studio ML backend", is_interactive=False)
             result.ml_backend_id = backend.id
+            retrieve_predictions(client, project.id)
         except Exception as exc:
             result.warnings.append(f"the ML backend at {ml_backend} could not be connected: {describe_api_error(exc)}")
     return result
@@ -139,3 +141,8 @@ def describe_api_error(exc: Exception) -> str:
     if "Connect" in name or "ConnectError" in repr(exc):
         return f"cannot connect to Label Studio ({exc}); is the server running at that URL?"
     return f"{name}: {exc}"
+
+
+def retrieve_predictions(client: Any, project_id: int) -> None:
+    """Ask Label Studio to fetch predictions from the connected ML backend for every task."""
+    client.actions.create(id="retrieve_tasks_predictions", project=project_id, selected_items={"all": True, "excluded": []})

@@ -64,13 +64,7 @@ def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend,
     project_id = int(out.getvalue().strip().splitlines()[-1])
     version = _get(backend + "/health")["model_version"]
 
-    # Label Studio asks the backend for every task (Data Manager action "Retrieve predictions")
-    req = urllib.request.Request(
-        f"{ls_server.url}/api/dm/actions?id=retrieve_tasks_predictions&project={project_id}",
-        data=json.dumps({"selectedItems": {"all": True, "excluded": []}}).encode(),
-        headers={"Authorization": f"Token {ls_server.token}", "Content-Type": "application/json"}, method="POST",
-    )
-    urllib.request.urlopen(req, timeout=100).read()
+    # project create asked Label Studio to retrieve predictions from the backend for every task
     tasks = list(ls_client.tasks.list(project=project_id, fields="all"))
     assert len(tasks) == 10
     for task in tasks:

@@ -1,6 +1,7 @@
 """The main job (`make demo`): Label Studio + demo project, reused on re-run, stopped by Ctrl-C."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -34,9 +35,9 @@ def test_prepare_creates_the_project_once(ls_server, ls_client):
 
 
 def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
-    port = free_port()
+    port, backend_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ls_backend.demo", "--dir", str(tmp_path / "demo"), "--port", str(port)],
+        [sys.executable, "-m", "ls_backend.demo", "--dir", str(tmp_path / "demo"), "--port", str(port), "--backend-port", str(backend_port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines: list[str] = []
@@ -56,6 +57,15 @@ def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
         assert "admin@mcr-studio.local / mcr-studio" in out
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as resp:
             assert resp.status == 200
+        assert f"Backend   http://127.0.0.1:{backend_port}" in out
+        with urllib.request.urlopen(f"http://127.0.0.1:{backend_port}/health", timeout=5) as resp:
+            assert json.loads(resp.read())["status"] == "UP"
+        project = url.rstrip("/").split("/")[-2]
+        creds = json.loads((tmp_path / "demo" / "credentials.json").read_text())
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/predictions?project={project}", headers={"Authorization": f"Token {creds['token']}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            predictions = json.loads(resp.read())
+        assert len(predictions) == 5 and all(p["model_version"].startswith("text-") for p in predictions)  # from the backend
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     finally:
@@ -63,7 +73,8 @@ def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
             proc.kill()
     assert proc.returncode == 0, rest[-2000:]
     assert "MCR Studio demo stopped." in rest
-    assert port_is_free(port)
-    with pytest.raises(ConnectionRefusedError):  # nothing listens any more
-        socket.create_connection(("127.0.0.1", port), timeout=5)
+    for p in (port, backend_port):
+        assert port_is_free(p)
+        with pytest.raises(ConnectionRefusedError):  # nothing listens any more
+            socket.create_connection(("127.0.0.1", p), timeout=5)
     assert len(list((tmp_path / "demo" / "media" / "videos").glob("*.mp4"))) == 5
