@@ -5,6 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The suite runs on 2 busy cores next to Label Studio and video encoding: a generated example
+# may take longer than Hypothesis' default 200 ms deadline without anything being wrong.
+settings.register_profile("mcr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mcr")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MCR_SHARED", REPO.parent / "shared"))

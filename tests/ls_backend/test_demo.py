@@ -35,7 +35,10 @@ def test_prepare_creates_the_project_once(ls_server, ls_client):
 
 
 def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
-    port, backend_port = free_port(), free_port()
+    port = free_port()
+    backend_port = free_port()
+    while backend_port == port:
+        backend_port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ls_backend.demo", "--dir", str(tmp_path / "demo"), "--port", str(port), "--backend-port", str(backend_port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
