@@ -202,19 +202,6 @@ def cmd_to_labelstudio(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
-def annotator_name(annotation: Mapping[str, Any]) -> str:
-    """A file-name-safe annotator name from an LS annotation's ``completed_by``."""
-    who = annotation.get("completed_by")
-    if isinstance(who, Mapping):
-        who = who.get("email") or who.get("username") or who.get("id")
-    if who is None or who == "":
-        return "annotator"
-    name = str(who)
-    if isinstance(who, int) or name.isdigit():
-        name = f"user{name}"
-    return "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in name)
-
-
 def cmd_from_labelstudio(args: argparse.Namespace) -> int:
     tasks = read_json(args.file)
     if isinstance(tasks, dict):
@@ -241,7 +228,7 @@ def cmd_from_labelstudio(args: argparse.Namespace) -> int:
             continue
         seen: set[str] = set()
         for ann in anns:
-            name = annotator_name(ann)
+            name = labelstudio.annotator_name(ann)
             if name in seen:
                 name = f"{name}_{ann.get('id', len(seen))}"
             seen.add(name)

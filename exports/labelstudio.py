@@ -216,6 +216,20 @@ def _release_data(dialogue: Dialogue) -> dict[str, Any]:
 
 
 # -- task -> Dialogue ----------------------------------------------------------------
+def annotator_name(annotation: Mapping[str, Any]) -> str:
+    """A file-name-safe annotator name from an LS annotation's ``completed_by``."""
+    who = annotation.get("completed_by")
+    if isinstance(who, Mapping):
+        who = who.get("email") or who.get("username") or who.get("id")
+    if who is None or who == "":
+        return "annotator"
+    name = str(who)
+    if isinstance(who, int) or name.isdigit():
+        name = f"user{name}"
+    return "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in name)
+
+
+
 def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | None = None) -> Dialogue:
     """Build a Dialogue from a Label Studio task and one annotation's (or prediction's) result.
 

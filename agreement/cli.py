@@ -1,0 +1,113 @@
+"""``agreement``: inter-annotator agreement of coreference and visual annotation.
+
+    agreement report A.jsonl B.jsonl [C.jsonl ...]        one release JSONL per annotator (name = file stem)
+    agreement report --labelstudio EXPORT.json            a Label Studio JSON export, several annotations per task
+    agreement report --url URL --api-key KEY --project N  a live Label Studio project
+        [--json OUT.json] [--html OUT.html]
+
+Exit codes: 0 done; 1 done, with problems reported (they are listed, never a traceback);
+2 nothing could be scored (unreadable input, fewer than two annotators).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from exports.io import InputError, atomic_writer, read_json
+
+log = logging.getLogger("agreement")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="agreement", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("report", help="agreement of every pair of annotators")
+    r.add_argument("files", nargs="*", help="release JSONL files, one per annotator")
+    r.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
+    r.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (live project)")
+    r.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="Label Studio API token")
+    r.add_argument("--project", type=int, help="project id (live project)")
+    r.add_argument("--json", dest="json_out", help="write the report as JSON")
+    r.add_argument("--html", dest="html_out", help="write a self-contained HTML page")
+    return p
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"annotators: {', '.join(result['annotators'])}; {result['documents']} dialogues")
+    for pair in result["pairs"]:
+        m = pair["metrics"]
+        print(f"\n{pair['a']} ~ {pair['b']}: {pair['documents']} dialogues scored ({pair['a']} as key)")
+        print(f"  {'metric':10s} {'recall':>8s} {'precision':>10s} {'F1':>8s}")
+        for key, label in (("muc", "MUC"), ("bcub", "B3"), ("ceafe", "CEAF-e"), ("ceafm", "CEAF-m"), ("lea", "LEA"), ("blanc", "BLANC"), ("mentions", "mentions")):
+            print(f"  {label:10s} {100 * m[key]['recall']:8.2f} {100 * m[key]['precision']:10.2f} {100 * m[key]['f1']:8.2f}")
+        print(f"  {'CoNLL F1':10s} {'':8s} {'':10s} {100 * m['conll']['f1']:8.2f}")
+        v = pair["visual"]
+        iou = "-" if v["iou_mean"] is None else f"{v['iou_mean']:.3f}"
+        same = "-" if v["same_key_frame_rate"] is None else f"{100 * v['same_key_frame_rate']:.1f} %"
+        print(f"  visual: {v['matched_persons']} matched persons ({v['unmatched_a']} / {v['unmatched_b']} unmatched), "
+              f"boxed by both {v['both_boxed']}, same key frame {same}, head-box IoU mean {iou}, names agree {v['names_agree']}/{v['names_compared']}")
+        for name, f in v["flags"].items():
+            kappa = "-" if f["kappa"] is None else f"{f['kappa']:.2f}"
+            print(f"  flag {name}: agree {f['agree']}/{f['persons']}, kappa {kappa}")
+        if pair["worst"]:
+            print(f"  least agreement: {', '.join(pair['worst'])}")
+    if result["problems"]:
+        print(f"\nproblems ({len(result['problems'])}):")
+        for problem in result["problems"]:
+            print(f"  {problem}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from agreement import report as R
+
+    sources = sum(bool(x) for x in (args.files, args.labelstudio, args.project is not None))
+    if sources != 1:
+        raise InputError("give either release files, or --labelstudio EXPORT.json, or --url/--api-key/--project")
+    if args.files:
+        annotations = R.from_release_files(args.files)
+    elif args.labelstudio:
+        tasks = read_json(args.labelstudio)
+        if not isinstance(tasks, list):
+            raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
+        annotations = R.from_labelstudio_export(tasks, args.labelstudio)
+    else:
+        if not args.url or not args.api_key:
+            raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
+        try:
+            annotations = R.from_live_project(args.url, args.api_key, args.project)
+        except Exception as exc:
+            from ls_backend.workspace.project import describe_api_error
+
+            raise InputError(f"Label Studio at {args.url}, project {args.project}: {describe_api_error(exc)}") from None
+    result = R.report(annotations)
+    print_table(result)
+    if args.json_out:
+        with atomic_writer(args.json_out) as fh:
+            json.dump(result, fh, ensure_ascii=False, indent=1)
+    if args.html_out:
+        from agreement.html import render
+
+        with atomic_writer(args.html_out) as fh:
+            fh.write(render(result, annotations))
+    if len(result["annotators"]) < 2:
+        return 2
+    return 1 if result["problems"] else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return cmd_report(args)
+    except InputError as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
