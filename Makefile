@@ -36,6 +36,7 @@ test: $(STAMP) sysdeps
 bench: $(STAMP)
 	$(PY) bench/exports_bench.py
 	$(PY) bench/backend_bench.py
+	$(PY) bench/agreement_bench.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache .hypothesis
