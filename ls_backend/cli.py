@@ -61,10 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
 
     t = sub.add_parser("train", help="train the embedded text coreference model")
-    t.add_argument("--data", required=True, help="release JSONL with annotated dialogues")
-    t.add_argument("--titles", help="video_titles.jsonl (names in #hashtags help)")
-    t.add_argument("--split", help="split.jsonl, to train on one split only (with --only)")
-    t.add_argument("--only", default="train", help="the split to train on when --split is given (default: train)")
+    _data_options(t, "train")
     t.add_argument("--gazetteer", nargs="*", default=[], help="name lists: CMNER files (PER entities) or one name per line")
     t.add_argument("--out", required=True, help="output directory (writes text_model.json)")
 
@@ -76,14 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--model", help="text model file or directory (default: the shipped model)")
 
     ev = sub.add_parser("evaluate", help="score the text model against annotated dialogues")
-    ev.add_argument("--data", required=True, help="release JSONL with gold annotations")
-    ev.add_argument("--titles", help="video_titles.jsonl")
-    ev.add_argument("--split", help="split.jsonl, to evaluate on one split only (with --only)")
-    ev.add_argument("--only", default="val", help="the split to evaluate on when --split is given (default: val)")
+    _data_options(ev, "val")
     ev.add_argument("--model", help="text model file or directory (default: the shipped model)")
     ev.add_argument("--baseline", nargs="*", metavar="GAZETTEER", help="also score the names + pronouns + exact-match baseline")
     ev.add_argument("--json", dest="json_out", help="write the scores as JSON")
     return p
+
+
+def _data_options(p: argparse.ArgumentParser, default_split: str) -> None:
+    p.add_argument("--data", required=True, help="release JSONL with annotated dialogues")
+    p.add_argument("--titles", help="video_titles.jsonl (names in #hashtags help)")
+    p.add_argument("--split", help="split.jsonl, to use one split only (with --only)")
+    p.add_argument("--only", default=default_split, help=f"the split to use when --split is given (default: {default_split})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
