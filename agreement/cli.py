@@ -1,9 +1,12 @@
-"""``agreement``: inter-annotator agreement of coreference and visual annotation.
+"""``agreement``: inter-annotator agreement, adjudication and gold.
 
     agreement report A.jsonl B.jsonl [C.jsonl ...]        one release JSONL per annotator (name = file stem)
     agreement report --labelstudio EXPORT.json            a Label Studio JSON export, several annotations per task
     agreement report --url URL --api-key KEY --project N  a live Label Studio project
         [--json OUT.json] [--html OUT.html]
+    agreement adjudicate (A.jsonl B.jsonl | --labelstudio EXPORT.json | --project N) --state DIR
+        [--url URL --api-key KEY] [--review-title T | --review-project N] [--annotators A,B] [--iou 0.5]
+    agreement gold --state DIR --out GOLD.jsonl [--url URL --api-key KEY] [--report REPORT.json]
 
 Exit codes: 0 done; 1 done, with problems reported (they are listed, never a traceback);
 2 nothing could be scored (unreadable input, fewer than two annotators).
@@ -16,6 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from exports.io import InputError, atomic_writer, read_json
@@ -34,6 +38,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--project", type=int, help="project id (live project)")
     r.add_argument("--json", dest="json_out", help="write the report as JSON")
     r.add_argument("--html", dest="html_out", help="write a self-contained HTML page")
+
+    a = sub.add_parser("adjudicate", help="merge two annotations per dialogue; send the conflicts to an expert in Label Studio")
+    a.add_argument("files", nargs="*", help="release JSONL files, one per annotator")
+    a.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
+    a.add_argument("--project", type=int, help="the annotation project (live)")
+    a.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (the review project is created there)")
+    a.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="Label Studio API token")
+    a.add_argument("--state", required=True, help="directory of the campaign record (decisions, review tasks)")
+    a.add_argument("--review-title", default="MCR Studio adjudication", help="title of the review project (found or created)")
+    a.add_argument("--review-project", type=int, help="use this existing review project")
+    a.add_argument("--annotators", help="the two annotators, comma-separated (default: any two)")
+    a.add_argument("--iou", type=float, default=0.5, help="head boxes agree at this IoU or more (default: 0.5)")
+
+    g = sub.add_parser("gold", help="write the gold release JSONL: auto-accepted plus expert-resolved dialogues")
+    g.add_argument("--state", required=True, help="directory of the campaign record")
+    g.add_argument("--out", required=True, help="gold release JSONL")
+    g.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (to read the expert's decisions)")
+    g.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="Label Studio API token")
+    g.add_argument("--report", help="write what was decided how as JSON")
     return p
 
 
@@ -99,11 +122,79 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 1 if result["problems"] else 0
 
 
+def _client(args: argparse.Namespace, required: bool):
+    if not args.url or not args.api_key:
+        if required:
+            raise InputError("this needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
+        return None
+    from label_studio_sdk import LabelStudio
+
+    from ls_backend.workspace.project import describe_api_error
+
+    client = LabelStudio(base_url=args.url.rstrip("/"), api_key=args.api_key, timeout=120)
+    try:
+        client.users.whoami()
+    except Exception as exc:
+        raise InputError(f"Label Studio at {args.url}: {describe_api_error(exc)}") from None
+    return client
+
+
+def cmd_adjudicate(args: argparse.Namespace) -> int:
+    from agreement import campaign
+    from agreement.state import State
+
+    sources = sum(bool(x) for x in (args.files, args.labelstudio, args.project is not None))
+    if sources != 1:
+        raise InputError("give either release files, or --labelstudio EXPORT.json, or --project N (with --url/--api-key)")
+    client = _client(args, required=args.project is not None)
+    if args.files:
+        collected = campaign.collect_files(args.files)
+    elif args.labelstudio:
+        tasks = read_json(args.labelstudio)
+        if not isinstance(tasks, list):
+            raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
+        collected = campaign.collect_export(tasks, args.labelstudio)
+    else:
+        data = b"".join(client.projects.exports.download_sync(id=args.project, export_type="JSON", download_all_tasks=True))
+        collected = campaign.collect_export(json.loads(data), f"project {args.project}")
+    annotators = [a.strip() for a in args.annotators.split(",")] if args.annotators else None
+    result = campaign.run_adjudication(collected, State(args.state), client, review_title=args.review_title,
+                                       review_project_id=args.review_project, annotators=annotators, iou_threshold=args.iou,
+                                       review_file=Path(args.state) / "review_tasks.json")
+    c = result["counts"]
+    print(f"{c['gold']} dialogue(s) gold directly, {c['review']} sent to review"
+          + (f" (project {c['review_project']})" if "review_project" in c else "")
+          + f", {c['unchanged']} already adjudicated, {c['changed']} changed since, {c['skipped']} skipped")
+    for p in result["problems"]:
+        print(f"  {p}")
+    return 1 if result["problems"] else 0
+
+
+def cmd_gold(args: argparse.Namespace) -> int:
+    from agreement import campaign
+    from agreement.state import State
+
+    result = campaign.collect_gold(State(args.state), _client(args, required=False), Path(args.out))
+    c = result["counts"]
+    print(f"wrote {result['written']} gold dialogue(s) to {args.out}: {c['auto']} auto-accepted, {c['expert']} by the expert; "
+          f"{c['pending']} waiting, {c['changed']} changed")
+    for p in result["problems"]:
+        print(f"  {p}")
+    if args.report:
+        state = State(args.state)
+        decisions = [{"doc_key": d.doc_key, "kind": d.kind, "by": d.decided_by, "at": d.decided_at.isoformat(), "detail": d.detail,
+                      "sources": d.sources} for d in state.decisions()]
+        with atomic_writer(args.report) as fh:
+            json.dump({"counts": c, "problems": result["problems"], "decisions": decisions}, fh, ensure_ascii=False, indent=1)
+    return 1 if result["problems"] else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        return cmd_report(args)
+        return {"report": cmd_report, "adjudicate": cmd_adjudicate, "gold": cmd_gold}[args.command](args)
     except InputError as exc:
         log.error("%s", exc)
         return 2

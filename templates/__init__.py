@@ -35,3 +35,22 @@ CONFIG_FILE = "coref_video.xml"
 def labeling_config() -> str:
     """Return the labeling config XML shipped with the package."""
     return resources.files(__name__).joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+
+
+#: Task data key of the review project's conflict list (see :func:`review_config`).
+CONFLICTS = "conflicts"
+
+
+@cache
+def review_config() -> str:
+    """The labeling config of an adjudication (review) project: ours, with the list of
+    conflicts between the two annotators shown above the task."""
+    xml = labeling_config()
+    header = (
+        '  <View style="background:#fff4e5;border:1px solid #f0b36b;border-radius:6px;padding:6px 10px;margin-bottom:8px">\n'
+        '    <Header value="Conflicts to decide (both annotators\' versions are under Predictions):" size="6"/>\n'
+        f'    <Text name="{CONFLICTS}" value="${CONFLICTS}" selectionEnabled="false"/>\n'
+        "  </View>\n"
+    )
+    marker = '  <Header value="$title" size="5"/>\n'
+    return xml.replace(marker, header + marker, 1)
