@@ -22,6 +22,9 @@ from exports.io import ReadReport, read_release, write_lines
 
 log = logging.getLogger(__name__)
 
+#: Model version of the draft prediction; the review project pre-fills the expert's annotation with it.
+DRAFT_VERSION = "draft (agreed parts)"
+
 
 @dataclass(frozen=True)
 class Annotation:
@@ -90,7 +93,7 @@ def _review_task(adj, a: Annotation, b: Annotation) -> dict[str, Any]:
     task["data"][templates.CONFLICTS] = conflicts_text(adj)
     task["data"]["adjudication"] = {"doc_key": adj.doc_key, "a": a.annotator, "b": b.annotator}
     task["predictions"] = [
-        {"model_version": "draft (agreed parts)", "score": 1.0, "result": labelstudio.to_result(adj.draft)},
+        {"model_version": DRAFT_VERSION, "score": 1.0, "result": labelstudio.to_result(adj.draft)},
         {"model_version": f"annotator {a.annotator}", "score": 1.0, "result": labelstudio.to_result(a.dialogue)},
         {"model_version": f"annotator {b.annotator}", "score": 1.0, "result": labelstudio.to_result(b.dialogue)},
     ]
@@ -106,6 +109,7 @@ def review_project(client: Any, title: str, project_id: int | None) -> int:
             return p.id
     project = client.projects.create(
         title=title, label_config=templates.review_config(), maximum_annotations=1, show_collab_predictions=True,
+        model_version=DRAFT_VERSION,
         description="MCR Studio adjudication: decide the listed conflicts; the agreed parts are pre-filled",
     )
     return project.id
