@@ -8,7 +8,7 @@ the auto-accepted dialogues and of those the expert resolved in the review proje
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,24 +49,15 @@ def collect_files(paths: Sequence[str | Path]) -> Collected:
     return out
 
 
-def collect_export(tasks: Iterable[Any], source: str = "export") -> Collected:
+def collect_export(tasks: Sequence[Any], source: str = "export") -> Collected:
+    from agreement.report import export_annotations
+
     out = Collected()
-    for ti, task in enumerate(tasks):
-        if not isinstance(task, Mapping) or not isinstance(task.get("data"), Mapping):
-            out.problems.append(f"{source}: task #{ti}: data: expected a task object with 'data'")
-            continue
-        key = str(task["data"].get("doc_key") or f"task-{task.get('id', ti)}")
-        out.by_doc.setdefault(key, [])
-        for ann in task.get("annotations") or []:
-            if not isinstance(ann, Mapping) or ann.get("was_cancelled"):
-                continue
-            name = labelstudio.annotator_name(ann)
-            try:
-                d = labelstudio.from_task(task, ann.get("result") or [])
-            except ValueError as exc:
-                out.problems.append(f"{source}: {exc} (annotation {ann.get('id', '?')} by {name}); not adjudicated")
-                continue
-            out.by_doc[key].append(Annotation(name, f"annotation {ann.get('id', '?')}", d))
+    for ti, task in enumerate(tasks):  # every task, also those nobody annotated (reported later)
+        if isinstance(task, Mapping) and isinstance(task.get("data"), Mapping):
+            out.by_doc.setdefault(str(task["data"].get("doc_key") or f"task-{task.get('id', ti)}"), [])
+    for key, _, name, ann_id, d in export_annotations(tasks, source, out.problems):
+        out.by_doc.setdefault(key, []).append(Annotation(name, ann_id, d))
     return out
 
 

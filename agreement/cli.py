@@ -88,25 +88,11 @@ def print_table(result: dict[str, Any]) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from agreement import report as R
 
-    sources = sum(bool(x) for x in (args.files, args.labelstudio, args.project is not None))
-    if sources != 1:
-        raise InputError("give either release files, or --labelstudio EXPORT.json, or --url/--api-key/--project")
-    if args.files:
-        annotations = R.from_release_files(args.files)
-    elif args.labelstudio:
-        tasks = read_json(args.labelstudio)
-        if not isinstance(tasks, list):
-            raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
-        annotations = R.from_labelstudio_export(tasks, args.labelstudio)
-    else:
-        if not args.url or not args.api_key:
-            raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
-        try:
-            annotations = R.from_live_project(args.url, args.api_key, args.project)
-        except Exception as exc:
-            from ls_backend.workspace.project import describe_api_error
-
-            raise InputError(f"Label Studio at {args.url}, project {args.project}: {describe_api_error(exc)}") from None
+    if args.project is not None and not (args.url and args.api_key):
+        raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
+    client = _client(args, required=False) if args.project is not None else None
+    tasks, source = _export_input(args, client)
+    annotations = R.from_release_files(args.files) if tasks is None else R.from_labelstudio_export(tasks, source)
     result = R.report(annotations)
     print_table(result)
     if args.json_out:
@@ -127,36 +113,37 @@ def _client(args: argparse.Namespace, required: bool):
         if required:
             raise InputError("this needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
         return None
-    from label_studio_sdk import LabelStudio
+    from exports.ls_client import connect
 
-    from ls_backend.workspace.project import describe_api_error
+    return connect(args.url, args.api_key)
 
-    client = LabelStudio(base_url=args.url.rstrip("/"), api_key=args.api_key, timeout=120)
-    try:
-        client.users.whoami()
-    except Exception as exc:
-        raise InputError(f"Label Studio at {args.url}: {describe_api_error(exc)}") from None
-    return client
+
+def _export_input(args: argparse.Namespace, client: Any) -> tuple[list[Any] | None, str]:
+    """The Label Studio tasks named by ``--labelstudio`` or ``--project``, or None for release files."""
+    sources = sum(bool(x) for x in (args.files, args.labelstudio, args.project is not None))
+    if sources != 1:
+        raise InputError("give either release files, or --labelstudio EXPORT.json, or --url/--api-key/--project")
+    if args.files:
+        return None, ""
+    if args.labelstudio:
+        tasks = read_json(args.labelstudio)
+        if not isinstance(tasks, list):
+            raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
+        return tasks, args.labelstudio
+    from exports.ls_client import export_tasks
+
+    return export_tasks(client, args.project), f"{args.url} project {args.project}"
 
 
 def cmd_adjudicate(args: argparse.Namespace) -> int:
     from agreement import campaign
     from agreement.state import State
 
-    sources = sum(bool(x) for x in (args.files, args.labelstudio, args.project is not None))
-    if sources != 1:
-        raise InputError("give either release files, or --labelstudio EXPORT.json, or --project N (with --url/--api-key)")
-    client = _client(args, required=args.project is not None)
-    if args.files:
-        collected = campaign.collect_files(args.files)
-    elif args.labelstudio:
-        tasks = read_json(args.labelstudio)
-        if not isinstance(tasks, list):
-            raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
-        collected = campaign.collect_export(tasks, args.labelstudio)
-    else:
-        data = b"".join(client.projects.exports.download_sync(id=args.project, export_type="JSON", download_all_tasks=True))
-        collected = campaign.collect_export(json.loads(data), f"project {args.project}")
+    if args.project is not None and not (args.url and args.api_key):
+        raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
+    client = _client(args, required=False)
+    tasks, source = _export_input(args, client)
+    collected = campaign.collect_files(args.files) if tasks is None else campaign.collect_export(tasks, source)
     annotators = [a.strip() for a in args.annotators.split(",")] if args.annotators else None
     result = campaign.run_adjudication(collected, State(args.state), client, review_title=args.review_title,
                                        review_project_id=args.review_project, annotators=annotators, iou_threshold=args.iou,

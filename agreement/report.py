@@ -10,7 +10,7 @@ skipped, repeated or crossing spans are reported with the dialogue.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,11 +51,14 @@ def from_release_files(paths: Sequence[str | Path]) -> Annotations:
     return out
 
 
-def from_labelstudio_export(tasks: Iterable[Any], source: str = "export") -> Annotations:
-    out = Annotations()
+def export_annotations(tasks: Iterable[Any], source: str, problems: list[str]) -> Iterator[tuple[str, Any, str, str, Dialogue]]:
+    """Every usable annotation of a Label Studio export: ``(doc_key, task id, annotator, "annotation N", dialogue)``.
+
+    Cancelled annotations are left out; unreadable tasks and annotations are added to ``problems``.
+    """
     for ti, task in enumerate(tasks):
         if not isinstance(task, Mapping) or not isinstance(task.get("data"), Mapping):
-            out.problems.append(f"{source}: task #{ti}: data: expected a task object with 'data'")
+            problems.append(f"{source}: task #{ti}: data: expected a task object with 'data'")
             continue
         for ann in task.get("annotations") or []:
             if not isinstance(ann, Mapping) or ann.get("was_cancelled"):
@@ -64,21 +67,23 @@ def from_labelstudio_export(tasks: Iterable[Any], source: str = "export") -> Ann
             try:
                 d = labelstudio.from_task(task, ann.get("result") or [])
             except ValueError as exc:
-                out.problems.append(f"{source}: {exc} (annotation {ann.get('id', '?')} by {name})")
+                problems.append(f"{source}: {exc} (annotation {ann.get('id', '?')} by {name})")
                 continue
-            out.add(name, d, f"{source}: task {task.get('id', ti)}")
+            yield d.doc_key, task.get("id", ti), name, f"annotation {ann.get('id', '?')}", d
+
+
+def from_labelstudio_export(tasks: Iterable[Any], source: str = "export") -> Annotations:
+    out = Annotations()
+    for _, task_id, name, _, d in export_annotations(tasks, source, out.problems):
+        out.add(name, d, f"{source}: task {task_id}")
     return out
 
 
 def from_live_project(url: str, api_key: str, project: int) -> Annotations:
     """Read a project through the Label Studio API (its JSON export)."""
-    import json
+    from exports.ls_client import connect, export_tasks
 
-    from label_studio_sdk import LabelStudio
-
-    client = LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=120)
-    data = b"".join(client.projects.exports.download_sync(id=project, export_type="JSON", download_all_tasks=True))
-    return from_labelstudio_export(json.loads(data), f"{url} project {project}")
+    return from_labelstudio_export(export_tasks(connect(url, api_key), project), f"{url} project {project}")
 
 
 def _text(d: Dialogue) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from exports.io import InputError, ReadReport, read_release
+from exports.ls_client import connect
 from exports.media import VideoSource
 
 log = logging.getLogger("ls_backend")
@@ -106,24 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def connect(url: str, api_key: str):
-    """A Label Studio SDK client whose URL and key were checked.
-
-    Raises:
-        InputError: the server does not answer, or refuses the key.
-    """
-    from label_studio_sdk import LabelStudio
-
-    from ls_backend.workspace.project import describe_api_error
-
-    client = LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=60)
-    try:
-        client.users.whoami()
-    except Exception as exc:
-        raise InputError(f"Label Studio at {url}: {describe_api_error(exc)}") from None
-    return client
-
-
 def cmd_project_create(args: argparse.Namespace) -> int:
     from ls_backend.workspace.project import ProjectError, create_project
 
@@ -136,7 +119,7 @@ def cmd_project_create(args: argparse.Namespace) -> int:
         if not dialogues:
             log.error("%s: no dialogue to import; nothing was created", args.source)
             return 2
-        client = connect(args.url, args.api_key)
+        client = connect(args.url, args.api_key, timeout=60)
     except InputError as exc:
         log.error("%s", exc)
         return 2
@@ -164,7 +147,7 @@ def cmd_project_create(args: argparse.Namespace) -> int:
         log.warning("%s", warning)
     log.info("project %d: %d tasks, %s", result.id, result.tasks, result.url)
     print(result.id)
-    failed_step = any("could not be connected" in w or "did not accept" in w for w in result.warnings)
+    failed_step = any("could not be" in w or "did not accept" in w for w in result.warnings)
     return 1 if report.problems or failed_step else 0
 
 

@@ -14,6 +14,7 @@ import annotation_guidelines
 import templates
 from exports import labelstudio
 from exports.dialogue import Dialogue
+from exports.ls_client import describe_api_error
 from exports.media import MediaError, VideoSource
 
 log = logging.getLogger(__name__)
@@ -123,24 +124,15 @@ def create_project(
         try:
             backend = client.ml.create(url=ml_backend, project=project.id, title="MCR Studio ML backend", is_interactive=False)
             result.ml_backend_id = backend.id
-            retrieve_predictions(client, project.id)
-        except Exception as exc:
+        except Exception as exc:  # the SDK raises its ApiError or httpx errors
             result.warnings.append(f"the ML backend at {ml_backend} could not be connected: {describe_api_error(exc)}")
+        else:
+            try:
+                retrieve_predictions(client, project.id)
+            except Exception as exc:
+                result.warnings.append(f"the ML backend is connected, but its first predictions could not be retrieved: "
+                                       f"{describe_api_error(exc)}; Label Studio asks again when a task opens")
     return result
-
-
-def describe_api_error(exc: Exception) -> str:
-    """One line for an SDK / HTTP error: status, and the server's message when it sent one."""
-    status = getattr(exc, "status_code", None)
-    body = getattr(exc, "body", None)
-    if status == 401:
-        return "the API key was refused (401): use the token of a Label Studio user (Account & Settings)"
-    if status is not None:
-        return f"HTTP {status}: {body if body else exc}"
-    name = type(exc).__name__
-    if "Connect" in name or "ConnectError" in repr(exc):
-        return f"cannot connect to Label Studio ({exc}); is the server running at that URL?"
-    return f"{name}: {exc}"
 
 
 def retrieve_predictions(client: Any, project_id: int) -> None:

@@ -1,0 +1,43 @@
+"""Connecting to a Label Studio server with label-studio-sdk, and saying clearly why it failed."""
+from __future__ import annotations
+
+from typing import Any
+
+from exports.io import InputError
+
+
+def describe_api_error(exc: Exception) -> str:
+    """One line for an SDK / HTTP error: status, and the server's message when it sent one."""
+    status = getattr(exc, "status_code", None)
+    body = getattr(exc, "body", None)
+    if status == 401:
+        return "the API key was refused (401): use the token of a Label Studio user (Account & Settings)"
+    if status is not None:
+        return f"HTTP {status}: {body if body else exc}"
+    name = type(exc).__name__
+    if "Connect" in name or "ConnectError" in repr(exc):
+        return f"cannot connect to Label Studio ({exc}); is the server running at that URL?"
+    return f"{name}: {exc}"
+
+
+def connect(url: str, api_key: str, timeout: float = 120) -> Any:
+    """A ``label_studio_sdk.LabelStudio`` client whose URL and key were checked.
+
+    Raises:
+        InputError: the server does not answer, or refuses the key.
+    """
+    from label_studio_sdk import LabelStudio
+
+    client = LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=timeout)
+    try:
+        client.users.whoami()
+    except Exception as exc:
+        raise InputError(f"Label Studio at {url}: {describe_api_error(exc)}") from None
+    return client
+
+
+def export_tasks(client: Any, project: int) -> list[Any]:
+    """A project's tasks with their annotations (Label Studio's JSON export)."""
+    import json
+
+    return json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON", download_all_tasks=True)))
