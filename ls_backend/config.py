@@ -24,7 +24,7 @@ class Config:
     retrain_debounce: float = 10.0  # seconds without a new annotation before retraining
     max_dialogue_chars: int = 4000
     max_request_bytes: int = 16 * 1024 * 1024
-    version_check_seconds: float = 2.0  # how stale a worker's idea of the active model may be
+    version_check_seconds: float = 0.0  # how stale a worker's idea of the active model may be (0: every request asks the store)
 
     @property
     def db_url(self) -> str:

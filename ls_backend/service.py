@@ -1,7 +1,7 @@
 """The text pre-annotation service behind the HTTP routes: model, cache, learning in the loop.
 
-* The active model version lives in the store; each worker reloads when it changes, so
-  every gunicorn worker serves the version the last training run activated.
+* The active model version lives in the store; each worker asks it on every request and
+  reloads when it changed, so all gunicorn workers serve the version the last training run activated.
 * ``/predict`` answers from the cache (task content + model version) or runs the model.
 * Annotations from the webhook are stored; a debounced background thread retrains the
   embedded model on the shipped training data plus the project's annotations. A new version
