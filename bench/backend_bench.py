@@ -28,7 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from exports import labelstudio  # noqa: E402
-from ls_backend.pipeline.text.data import read_dialogues, read_titles  # noqa: E402
+from exports.io import read_titles
+from ls_backend.pipeline.text.data import read_dialogues  # noqa: E402
 from ls_backend.pipeline.text.model import TextModel, train  # noqa: E402
 from ls_backend.workspace.server import free_port  # noqa: E402
 

@@ -11,14 +11,13 @@ import logging
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from exports import conll, labelstudio, release
-from exports.dialogue import Dialogue
-from exports.io import InputError, ReadReport, atomic_writer, read_json, read_jsonl_records, read_release, read_text_lines, write_lines
+from exports.io import InputError, ReadReport, atomic_writer, read_json, read_release, read_splits, read_text_lines, read_titles, write_lines
 from exports.media import MediaError, VideoSource
 from exports.validate import check_lines
 
@@ -123,19 +122,9 @@ def cmd_split(args: argparse.Namespace) -> int:
     report = ReadReport(args.annotations)
     dialogues = [d for _, d in read_release(args.annotations, report)]
     split_report = ReadReport(args.split)
-    splits = {}
-    for lineno, rec in read_jsonl_records(args.split, split_report):
-        try:
-            splits[str(rec["video_id"])] = (rec["video_type"], rec["split"])
-        except (KeyError, TypeError):
-            split_report.add(lineno, "expected video_id, video_type and split")
+    splits = read_splits(args.split, split_report)
     title_report = ReadReport(args.titles)
-    titles = {}
-    for lineno, rec in read_jsonl_records(args.titles, title_report):
-        try:
-            titles[str(rec["video_id"])] = rec["title"]
-        except (KeyError, TypeError):
-            title_report.add(lineno, "expected video_id and title")
+    titles = read_titles(args.titles, title_report)
     result = split(dialogues, splits, titles, args.out, args.video_root)
     for key in result.not_in_split:
         log.warning("%s: not in %s; written to all.*.jsonl only", key, args.split)
@@ -157,16 +146,9 @@ def cmd_conll(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
-def _titles(path: str | None) -> dict[str, str]:
-    if not path:
-        return {}
-    report = ReadReport(path)
-    return {str(r["video_id"]): r["title"] for _, r in read_jsonl_records(path, report) if isinstance(r, dict) and "video_id" in r and "title" in r}
-
-
 def cmd_to_labelstudio(args: argparse.Namespace) -> int:
     report = ReadReport(args.file)
-    titles = _titles(args.titles)
+    titles = read_titles(args.titles)
     root = Path(args.video_root) if args.video_root else None
     doc_root = Path(args.document_root) if args.document_root else (root.resolve().parent if root else None)
     videos = VideoSource(root=root, document_root=doc_root, url_prefix=args.video_url_prefix)

@@ -106,3 +106,29 @@ def write_lines(path: str | Path, lines: Iterable[str]) -> int:
             fh.write("\n")
             n += 1
     return n
+
+
+def read_titles(path: str | Path | None, report: ReadReport | None = None) -> dict[str, str]:
+    """``doc_key -> title`` from a ``video_titles.jsonl`` (``video_id``, ``title``); bad lines are reported."""
+    if not path:
+        return {}
+    report = report if report is not None else ReadReport(str(path))
+    out = {}
+    for lineno, rec in read_jsonl_records(path, report):
+        if isinstance(rec, dict) and "video_id" in rec and isinstance(rec.get("title"), str):
+            out[str(rec["video_id"])] = rec["title"]
+        else:
+            report.add(lineno, "expected video_id and title")
+    return out
+
+
+def read_splits(path: str | Path, report: ReadReport | None = None) -> dict[str, tuple[str, str]]:
+    """``doc_key -> (video_type, split)`` from a ``split.jsonl``; bad lines are reported."""
+    report = report if report is not None else ReadReport(str(path))
+    out = {}
+    for lineno, rec in read_jsonl_records(path, report):
+        if isinstance(rec, dict) and all(k in rec for k in ("video_id", "video_type", "split")):
+            out[str(rec["video_id"])] = (rec["video_type"], rec["split"])
+        else:
+            report.add(lineno, "expected video_id, video_type and split")
+    return out

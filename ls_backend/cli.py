@@ -163,7 +163,8 @@ def _load_model(path: str | None):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles, write_training_data
+    from exports.io import read_titles
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, write_training_data
     from ls_backend.pipeline.text.model import train
 
     dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
@@ -186,7 +187,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     from exports import labelstudio, release
     from exports.io import atomic_writer
-    from ls_backend.pipeline.text.data import read_dialogues, read_titles
+    from exports.io import read_titles
+    from ls_backend.pipeline.text.data import read_dialogues
     from ls_backend.pipeline.text.predict import predict_dialogue
 
     model = _load_model(args.model)
@@ -218,7 +220,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
     from exports.io import atomic_writer
-    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles
+    from exports.io import read_titles
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
     from ls_backend.pipeline.text.evaluate import baseline_predictor, evaluate
 
     model = _load_model(args.model)

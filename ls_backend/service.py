@@ -14,14 +14,14 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from exports import labelstudio
-from exports.dialogue import Cluster, Dialogue, Turn
+from exports.dialogue import Dialogue, Turn
 from ls_backend.config import Config
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
+from ls_backend.pipeline.text.predict import predict_dialogue
 from ls_backend.store import Store, cache_key
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class TextService:
         path = self.config.text_model or SHIPPED
         if self.config.text_model is not None or self.store.active_version() is None:
             model = TextModel.load(path)
-            self.store.add_version(model.version, str(path), model.info, activate=self.config.text_model is not None or self.store.active_version() is None)
+            self.store.add_version(model.version, str(path), model.info, activate=True)
 
     @property
     def version(self) -> str:
@@ -134,9 +134,8 @@ class TextService:
             self.stats["cache_hits"] += 1
             prediction = cached
         else:
-            _, clusters = model.predict([t.text for t in dialogue.turns], dialogue.title)
-            predicted = replace(dialogue, clusters=tuple(Cluster(tuple(c)) for c in clusters.clusters))
-            prediction = {"result": labelstudio.to_result(predicted), "score": clusters.confidence, "model_version": version}
+            predicted, confidence = predict_dialogue(model, dialogue)
+            prediction = {"result": labelstudio.to_result(predicted), "score": confidence, "model_version": version}
             self.store.cache(key, version, prediction)
         self.stats["predictions"] += 1
         self.latencies.append(time.perf_counter() - started)
@@ -230,7 +229,7 @@ class TextService:
             "model_version": self.version,
             "predictions": self.stats["predictions"], "cache_hits": self.stats["cache_hits"], "task_errors": self.stats["task_errors"],
             "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
-            "annotations": self.store.count_annotations(), "training": self.trainer.busy,
+            "annotations": self.store.count_annotations(), "training": self.trainer.busy, "last_training_error": self.trainer.last_error,
             "training_runs": [{"id": r.id, "status": r.status, "version": r.version, "annotations": r.annotations, "seconds": r.seconds, "error": r.error} for r in runs[-10:]],
             "versions": [v.version for v in self.store.versions()],
         }

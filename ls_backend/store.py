@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select, update
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
@@ -130,7 +130,8 @@ class Store:
             return list(s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False)).order_by(ReceivedAnnotation.id)))
 
     def count_annotations(self) -> int:
-        return len(self.live_annotations())
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False))) or 0
 
     # -- training runs ----------------------------------------------------------------
     def start_run(self, annotations: int) -> int:

@@ -102,7 +102,7 @@ def test_campaign_on_label_studio(ls_server, ls_client, release_lines, tmp_path,
     capsys.readouterr()
     assert agreement_main(args) == 1
     out = capsys.readouterr().out
-    assert f"{dialogues[0].doc_key}: an annotation changed after adjudication" in out and f"1 changed since" in out
+    assert f"{dialogues[0].doc_key}: an annotation changed after adjudication" in out and "1 changed since" in out
     assert State(state).item(dialogues[0].doc_key).status == "changed"
     assert agreement_main(["gold", "--state", str(state), "--out", str(gold), "--url", ls_server.url, "--api-key", ls_server.token]) == 1
     assert gold.read_text(encoding="utf-8").splitlines() == release_lines[1:N]  # the changed dialogue waits

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from exports import release
 from exports.cli import main
 from tests.conftest import TIKTALK
 

@@ -183,7 +183,7 @@ def test_config_layers(tmp_path):
         Config.load(None, env={"MCR_MAX_DIALOGUE_CHARS": "lots"})
 
 
-def test_store_schema_on_postgres_style_url_is_sqlalchemy(tmp_path):
+def test_store_activates_one_version_at_a_time(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'x.db'}")
     store.add_version("v1", "/p", {})
     store.add_version("v2", "/q", {})

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 import templates
-from exports import release
 from exports.cli import main as exports_main
 from ls_backend.cli import main as ls_main
+from tests.ls_backend.conftest import N_DIALOGUES
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
 
-from tests.ls_backend.conftest import N_DIALOGUES
 
 
 def _export(client, project_id: int) -> list[dict]:

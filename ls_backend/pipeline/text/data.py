@@ -6,23 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from exports.dialogue import Dialogue
-from exports.io import InputError, ReadReport, read_jsonl_records, read_release, read_text_lines
+from exports.io import InputError, ReadReport, read_release, read_splits, read_text_lines
 
 log = logging.getLogger(__name__)
-
-
-def read_titles(path: str | Path | None) -> dict[str, str]:
-    """``doc_key -> title`` from a ``video_titles.jsonl`` (video_id, title)."""
-    if not path:
-        return {}
-    report = ReadReport(str(path))
-    out = {}
-    for lineno, rec in read_jsonl_records(path, report):
-        if isinstance(rec, dict) and "video_id" in rec and isinstance(rec.get("title"), str):
-            out[str(rec["video_id"])] = rec["title"]
-        else:
-            report.add(lineno, "expected video_id and title")
-    return out
 
 
 def read_dialogues(path: str | Path, split: str | Path | None = None, only: str | None = None) -> tuple[list[Dialogue], ReadReport]:
@@ -30,8 +16,7 @@ def read_dialogues(path: str | Path, split: str | Path | None = None, only: str 
     report = ReadReport(str(path))
     dialogues = [d for _, d in read_release(path, report)]
     if split and only:
-        split_report = ReadReport(str(split))
-        keep = {str(r["video_id"]) for _, r in read_jsonl_records(split, split_report) if isinstance(r, dict) and r.get("split") == only}
+        keep = {key for key, (_, name) in read_splits(split).items() if name == only}
         if not keep:
             raise InputError(f"{split}: no dialogue of split {only!r}")
         dialogues = [d for d in dialogues if d.doc_key in keep]

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from exports import release
 from exports.dialogue import make_dialogue
 from ls_backend.cli import main as ls_main
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
-from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, read_titles
+from exports.io import read_titles
+from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
 from ls_backend.pipeline.text.evaluate import baseline_predictor, evaluate
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
 from tests.conftest import SHARED, TIKTALK
