@@ -166,12 +166,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, write_training_data
     from ls_backend.pipeline.text.model import train
+    from ls_backend.pipeline.text.names import is_ner_file, train_names
 
     dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
     if not dialogues:
         raise InputError(f"{args.data}: no dialogue to train on")
     titles = read_titles(args.titles)
-    model = train(dialogues, titles, read_gazetteer(args.gazetteer))
+    ner_files = [g for g in args.gazetteer if is_ner_file(g)]
+    names = train_names(ner_files) if ner_files else None
+    model = train(dialogues, titles, read_gazetteer(args.gazetteer), names=names)
     path = model.save(args.out)
     n = write_training_data(path.parent / "training_data.jsonl.gz", dialogues, titles)
     log.info("wrote %s (%d dialogues: the base of retraining in the loop)", path.parent / "training_data.jsonl.gz", n)

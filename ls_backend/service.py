@@ -204,7 +204,7 @@ class TextService:
             try:
                 _, current = self.model()
                 version = time.strftime("text-%Y%m%d-%H%M%S", time.gmtime()) + f"-a{n_ann}"
-                model = train(dialogues, titles, current.gazetteer, version=version)
+                model = train(dialogues, titles, current.gazetteer, version=version, names=current.names)
                 path = self.config.data_dir / "models" / version / "text_model.json"
                 model.save(path)
                 self.store.add_version(version, str(path), model.info, activate=True)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ls_backend.pipeline.text.linear import LinearModel
+
 PUNCT = set("，。！？、；：,.!?;:…~～“”\"'‘’（）()【】[]《》<>·—-_/\\|@#%^&*+=　 \t\n")
 HASHTAG = re.compile(r"#([^#\s，。！？,.!?@]+)")
 
@@ -81,11 +83,12 @@ class Context:
     title: str
     hashtags: tuple[str, ...]
     gazetteer: frozenset[str]
+    names: LinearModel | None = None  # name-likeness of a span, learned from NER data (CMNER PER)
 
     @classmethod
-    def of(cls, title: str | None, gazetteer: frozenset[str]) -> Context:
+    def of(cls, title: str | None, gazetteer: frozenset[str], names: LinearModel | None = None) -> Context:
         title = title or ""
-        return cls(title, tuple(HASHTAG.findall(title)), gazetteer)
+        return cls(title, tuple(HASHTAG.findall(title)), gazetteer, names)
 
     def name_evidence(self, text: str) -> list[str]:
         out = []
@@ -152,6 +155,27 @@ def span_features(turn: TurnInfo, s: int, e: int, turn_index: int, ctx: Context)
     for ev in ctx.name_evidence(span):
         f.append(f"name={ev}")
         f.append(f"name={ev}|len={min(n, 4)}")
+    if ctx.names is not None and 2 <= n <= NAME_MAX_LEN:
+        p = ctx.names.score(name_features(text, s, e))
+        bucket = next(i for i, b in enumerate(NAME_BUCKETS) if p < b)
+        f.append(f"namep={bucket}")
+        f.append(f"namep={bucket}|len={n}")
+    return f
+
+
+NAME_MAX_LEN = 4
+NAME_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.01)
+
+
+def name_features(text: str, s: int, e: int) -> list[str]:
+    """Characters of a span and around it, for the name-likeness model (no segmentation: NER data is raw text)."""
+    span = text[s : e + 1]
+    n = e - s + 1
+    prev = text[s - 1] if s > 0 else "^"
+    nxt = text[e + 1] if e + 1 < len(text) else "$"
+    f = [f"n={n}", f"f={span[0]}", f"l={span[-1]}", f"fn={span[0]}|{n}", f"p={prev}", f"x={nxt}",
+         f"p2={text[max(0, s - 2):s]}", f"x2={text[e + 1:e + 3]}", f"f2={span[:2]}", f"l2={span[-2:]}", f"w={span}"]
+    f += [f"c={c}" for c in span[1:-1]]
     return f
 
 

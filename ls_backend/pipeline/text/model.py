@@ -34,6 +34,7 @@ class TextModel:
     link_threshold: float = 0.5
     gazetteer: frozenset[str] = frozenset()
     info: dict[str, Any] = field(default_factory=dict)
+    names: LinearModel | None = None  # name-likeness of spans (see names.py)
 
     # -- persistence ---------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -46,6 +47,8 @@ class TextModel:
             "thresholds": {"mention": self.mention_threshold, "nested": self.nested_threshold, "link": self.link_threshold},
             "gazetteer": sorted(self.gazetteer), "mention": self.mention.to_json(), "pair": self.pair.to_json(),
         }
+        if self.names is not None:
+            data["names"] = self.names.to_json()
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         tmp.replace(path)
@@ -73,6 +76,7 @@ class TextModel:
         return cls(
             LinearModel.from_json(data["mention"]), LinearModel.from_json(data["pair"]),
             float(t["mention"]), float(t["nested"]), float(t["link"]), frozenset(data["gazetteer"]), dict(data.get("info", {})),
+            LinearModel.from_json(data["names"]) if data.get("names") else None,
         )
 
     @property
@@ -82,7 +86,7 @@ class TextModel:
     # -- prediction ------------------------------------------------------------------
     def mention_scores(self, turn_texts: Sequence[str], title: str | None) -> list[tuple[tuple[int, int], float]]:
         """Probability of every candidate span (dialogue token offsets; one token per character)."""
-        ctx = F.Context.of(title, self.gazetteer)
+        ctx = F.Context.of(title, self.gazetteer, self.names)
         out = []
         offset = 0
         for ti, info in enumerate(F.dialogue_infos(turn_texts)):
@@ -165,14 +169,14 @@ def _texts(d: Dialogue) -> list[str]:
     return [t.text for t in d.turns]
 
 
-def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], gazetteer: frozenset[str]):
+def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], gazetteer: frozenset[str], names: LinearModel | None = None):
     """(mention samples, mention labels, pair samples, pair labels)."""
     ms, ml, ps, pl = [], [], [], []
     for d in dialogues:
         if any(len(tok) != 1 for t in d.turns for tok in t.tokens):
             continue  # the embedded model works on characters
         title = titles.get(d.doc_key)
-        ctx = F.Context.of(title, gazetteer)
+        ctx = F.Context.of(title, gazetteer, names)
         gold = {s for c in d.clusters for s in c.spans}
         offset = 0
         for ti, info in enumerate(F.dialogue_infos(_texts(d))):
@@ -198,12 +202,13 @@ def train(
     c_pair: float = 0.5,
     thresholds: tuple[float, float, float] = (0.25, 0.85, 0.7),
     version: str | None = None,
+    names: LinearModel | None = None,
 ) -> TextModel:
     """Train the model on annotated dialogues (their clusters are the gold mentions and links)."""
     titles = titles or {}
     started = time.monotonic()
     gaz = frozenset(g for g in gazetteer if len(g) >= 2)
-    ms, ml, ps, pl = training_examples(dialogues, titles, gaz)
+    ms, ml, ps, pl = training_examples(dialogues, titles, gaz, names)
     if sum(ml) == 0:
         raise ValueError("training data has no mention: annotate some dialogues first")
     mention = fit(ms, ml, c=c_mention)
@@ -215,4 +220,4 @@ def train(
         "train_seconds": round(seconds, 2), "gazetteer_names": len(gaz),
     }
     log.info("trained text model %s on %d dialogues in %.1f s", info["version"], len(dialogues), seconds)
-    return TextModel(mention, pair, *thresholds, gazetteer=gaz, info=info)
+    return TextModel(mention, pair, *thresholds, gazetteer=gaz, info=info, names=names)

@@ -105,3 +105,33 @@ def test_bad_model_path_is_a_clear_error(tmp_path, release_path, caplog):
     assert rc == 2 and f"{bad}: not a text model of format 'mcr-text-model/1'" in caplog.text
     rc = ls_main(["evaluate", "--data", str(release_path), "--model", str(tmp_path / "none")])
     assert rc == 2 and "no text model there (train one with `ls-backend train`)" in caplog.text
+
+
+def test_ner_posts_are_read_with_their_person_spans(tmp_path):
+    from ls_backend.pipeline.text.names import is_ner_file, read_ner_posts
+
+    path = tmp_path / "ner.txt"
+    rows = ["WID:1"] + [f"{c}\t{t}" for c, t in zip("我见到王小明和李华", ["O", "O", "O", "B-PER", "I-PER", "I-PER", "O", "B-PER", "I-PER"])]
+    rows += ["WID:2", "好\tO", "人\tO"]
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    assert is_ner_file(path)
+    assert list(read_ner_posts([path])) == [("我见到王小明和李华", {(3, 5), (7, 8)}), ("好人", set())]
+
+
+def test_the_name_model_learns_names_from_ner_data_and_feeds_the_mention_model():
+    from ls_backend.pipeline.text import features as F
+    from ls_backend.pipeline.text.names import train_names
+
+    cmner = [SHARED / "data" / "cmner" / "dev.txt"]
+    names = train_names(cmner)
+    assert names is not None
+    text = "昨天我在机场看到了张伟和他的朋友"
+    name_p = names.score(F.name_features(text, 9, 10))  # 张伟
+    other_p = names.score(F.name_features(text, 4, 5))  # 机场
+    assert name_p > 0.2 and name_p > 20 * other_p  # scores are relative: negatives are subsampled
+    text2 = "我今天和王小明一起吃饭"
+    assert names.score(F.name_features(text2, 4, 6)) > 20 * names.score(F.name_features(text2, 3, 5))  # 王小明, not 和王小
+    ctx = F.Context.of("", frozenset(), names)
+    info = F.TurnInfo.of(text)
+    assert any(f.startswith("namep=") for f in F.span_features(info, 9, 10, 0, ctx))
+    assert SHIPPED.exists() and TextModel.load(SHIPPED).names is not None  # the shipped model carries it
