@@ -151,21 +151,26 @@ def _boxes_shown(dialogue: Dialogue) -> bool:
 
 def _box_value(dialogue: Dialogue, box: Box) -> dict[str, Any]:
     assert dialogue.frame_size is not None and dialogue.fps is not None
-    x, y, w, h = coords.box_to_percent(box.bbox, dialogue.frame_size)
-    frames = max(dialogue.frame_count or 0, box.frame + 1)
+    return box_value(box.frame, box.bbox, dialogue.frame_size, dialogue.fps, dialogue.frame_count)
+
+
+def box_value(frame: int, bbox: Sequence[float], size: tuple[int, int], fps: float, frame_count: int | None) -> dict[str, Any]:
+    """The ``value`` of a VideoRectangle region: a pixel box on a 0-based frame, in Label Studio's terms."""
+    x, y, w, h = coords.box_to_percent(bbox, size)
+    frames = max(frame_count or 0, frame + 1)
     return {
         "framesCount": frames,
-        "duration": frames / dialogue.fps,
+        "duration": frames / fps,
         "sequence": [
             {
-                "frame": coords.ls_frame(box.frame),
+                "frame": coords.ls_frame(frame),
                 "enabled": False,
                 "rotation": 0,
                 "x": x,
                 "y": y,
                 "width": w,
                 "height": h,
-                "time": coords.frame_time(box.frame, dialogue.fps),
+                "time": coords.frame_time(frame, fps),
             }
         ],
     }

@@ -66,12 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--gazetteer", nargs="*", default=[], help="name lists: CMNER files (PER entities) or one name per line")
     t.add_argument("--out", required=True, help="output directory (writes text_model.json)")
 
-    pr = sub.add_parser("predict", help="pre-annotate dialogues offline with the text model")
-    pr.add_argument("--data", required=True, help="release JSONL (annotations, if any, are ignored)")
+    pr = sub.add_parser("predict", help="pre-annotate dialogues (and their videos, with --tasks) offline")
+    src = pr.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", help="release JSONL (annotations, if any, are ignored)")
+    src.add_argument("--tasks", help="JSON list of Label Studio tasks whose data.video is a local path or an allow-listed URL")
+    pr.add_argument("--config", help="JSON config file (video settings, media_url_prefixes; see ls_backend/config.py)")
     pr.add_argument("--titles", help="video_titles.jsonl")
     pr.add_argument("--out", required=True, help="output file")
     pr.add_argument("--format", choices=("release", "labelstudio"), default="release", help="release JSONL, or Label Studio tasks with predictions")
     pr.add_argument("--model", help="text model file or directory (default: the shipped model)")
+
+    pa = sub.add_parser("preannotate", help="run the video pipeline over a project's tasks and upload predictions")
+    pa.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (default: $LABEL_STUDIO_URL)")
+    pa.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="API token (default: $LABEL_STUDIO_API_KEY)")
+    pa.add_argument("--project", type=int, required=True, help="project id")
+    pa.add_argument("--workers", type=int, default=1, help="video processes (default: 1)")
+    pa.add_argument("--data-dir", help="the backend's data dir: its store caches the results (default: $MCR_DATA_DIR or ./ls-backend-data)")
+    pa.add_argument("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the data dir)")
+    pa.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
 
     ev = sub.add_parser("evaluate", help="score the text model against annotated dialogues")
     _data_options(ev, "val")
@@ -96,7 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.url or not args.api_key:
             parser.error("project create needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
         return cmd_project_create(args)
-    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "start": cmd_start}
+    if args.command == "preannotate" and (not args.url or not args.api_key):
+        parser.error("preannotate needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
+    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "start": cmd_start, "preannotate": cmd_preannotate}
     if args.command in handlers:
         try:
             return handlers[args.command](args)
@@ -196,6 +210,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     model = _load_model(args.model)
     titles = read_titles(args.titles)
+    if args.tasks:
+        return _predict_tasks(args, model)
     dialogues, report = read_dialogues(args.data)
     out = []
     for d in tqdm(dialogues, desc="predict", unit="dialogue", disable=len(dialogues) < 200):
@@ -217,6 +233,78 @@ def cmd_predict(args: argparse.Namespace) -> int:
             json.dump(out, fh, ensure_ascii=False)
     log.info("wrote %d predicted dialogues to %s (model %s)", len(out), args.out, model.version)
     return 1 if report.problems else 0
+
+
+def _load_config(args: argparse.Namespace, **overrides):
+    from ls_backend.config import Config
+
+    try:
+        return Config.load(getattr(args, "config", None), **overrides)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _predict_tasks(args: argparse.Namespace, model) -> int:
+    """Offline pre-annotation of task files: text model + video pipeline (local paths the file names)."""
+    import json
+    import tempfile
+
+    from tqdm import tqdm
+
+    from exports import labelstudio, release
+    from exports.io import atomic_writer
+    from ls_backend.media.fetch import MediaPolicy
+    from ls_backend.pipeline.text.predict import predict_dialogue
+    from ls_backend.pipeline.video import proposals
+    from ls_backend.pipeline.video.pipeline import VideoSettings
+    from ls_backend.service import TaskError, dialogue_from_task
+    from ls_backend.video_jobs import VideoJobs, task_list, video_refs
+
+    config = _load_config(args)
+    path = Path(args.tasks)
+    try:
+        tasks = task_list(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, json.JSONDecodeError, ValueError) as exc:
+        raise InputError(f"{path}: {exc}") from None
+    policy = MediaPolicy.from_config(config, any_local=True, base=path.resolve().parent)
+    refs = video_refs(tasks)
+    jobs = VideoJobs(VideoSettings.from_config(config), policy, Path(tempfile.gettempdir()) / "mcr-studio-media")
+    with tqdm(total=len(set(refs)), desc="videos", unit="video", disable=not refs) as bar:
+        outcomes = jobs.run(refs, progress=lambda _o: bar.update(1))
+    problems, out = 0, []
+    for i, task in enumerate(tasks):
+        try:
+            dialogue = dialogue_from_task(task, i, config.max_dialogue_chars)
+            predicted, confidence = predict_dialogue(model, dialogue)
+        except (TaskError, ValueError) as exc:
+            log.error("%s: %s", path, exc)
+            problems += 1
+            continue
+        ref = task["data"].get("video")
+        outcome = outcomes.get(ref) if isinstance(ref, str) else None
+        analysis = outcome.analysis if outcome else None
+        if outcome and outcome.error:
+            problems += 1
+        if args.format == "release":
+            out.append(proposals.release_line(release.to_line(predicted), analysis, predicted))
+        else:
+            item = dict(task)
+            item["predictions"] = [proposals.prediction(labelstudio.to_result(predicted), confidence, analysis, model.version)]
+            out.append(item)
+    with atomic_writer(args.out) as fh:
+        if args.format == "release":
+            fh.writelines(line + "\n" for line in out)
+        else:
+            json.dump(out, fh, ensure_ascii=False)
+    log.info("wrote %d predicted tasks to %s (%d videos analysed, %d problems)", len(out), args.out, sum(1 for o in outcomes.values() if o.analysis), problems)
+    return 1 if problems else 0
+
+
+def cmd_preannotate(args: argparse.Namespace) -> int:
+    from ls_backend.preannotate import preannotate
+
+    config = _load_config(args, data_dir=args.data_dir, database_url=args.database_url)
+    return preannotate(config, args.url, args.api_key, args.project, workers=args.workers)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

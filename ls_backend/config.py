@@ -25,6 +25,17 @@ class Config:
     max_dialogue_chars: int = 4000
     max_request_bytes: int = 16 * 1024 * 1024
     version_check_seconds: float = 0.0  # how stale a worker's idea of the active model may be (0: every request asks the store)
+    # -- video (see pipeline/video) --
+    video_sample_fps: float = 4.0  # frames per second the face detector looks at
+    head_detector: Path | None = None  # ultralytics YOLO head checkpoint; default: MTCNN faces -> head boxes
+    face_embedder: str = "dlib"  # "dlib" or "facenet:<path of InceptionResnetV1 weights>"
+    person_threshold: float | None = None  # default: calibrated per embedder
+    device: str = "auto"  # torch device of the video models: auto | cpu | cuda
+    media_root: Path | None = None  # local videos the backend may read
+    media_url_prefixes: str = ""  # comma-separated URL prefixes the backend may fetch videos from
+    label_studio_url: str | None = None  # the Label Studio host: its /data/... URLs are fetched with the token
+    label_studio_token: str | None = None
+    max_video_bytes: int = 512 * 1024 * 1024
 
     @property
     def db_url(self) -> str:
@@ -63,12 +74,16 @@ class Config:
                 continue
             raw = values[f.name]
             try:
-                if f.name in ("data_dir", "text_model"):
+                if f.name in ("data_dir", "text_model", "head_detector", "media_root"):
                     typed[f.name] = Path(raw) if raw not in (None, "") else None
-                elif f.name in ("retrain_debounce", "version_check_seconds"):
+                elif f.name in ("retrain_debounce", "version_check_seconds", "video_sample_fps"):
                     typed[f.name] = float(raw)
-                elif f.name in ("max_dialogue_chars", "max_request_bytes"):
+                elif f.name == "person_threshold":
+                    typed[f.name] = None if raw in (None, "") else float(raw)
+                elif f.name in ("max_dialogue_chars", "max_request_bytes", "max_video_bytes"):
                     typed[f.name] = int(raw)
+                elif f.name in ("face_embedder", "device", "media_url_prefixes"):
+                    typed[f.name] = str(raw or "")
                 else:
                     typed[f.name] = None if raw in (None, "") else str(raw)
             except (TypeError, ValueError):

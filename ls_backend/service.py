@@ -22,6 +22,8 @@ from exports.dialogue import Dialogue, Turn
 from ls_backend.config import Config
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
 from ls_backend.pipeline.text.predict import predict_dialogue
+from ls_backend.pipeline.video import proposals
+from ls_backend.pipeline.video.pipeline import VideoSettings
 from ls_backend.store import Store, cache_key
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,35 @@ TRAINING_DATA = SHIPPED.parent / "training_data.jsonl.gz"
 
 class TaskError(ValueError):
     """A task the model cannot handle; the message names the task and the field."""
+
+
+def dialogue_from_task(task: Any, index: int, max_chars: int) -> Dialogue:
+    """Validate a Label Studio task and build its Dialogue (one token per character)."""
+    if not isinstance(task, dict):
+        raise TaskError(f"tasks[{index}]: expected a task object, got {type(task).__name__}")
+    where = f"task {task.get('id', f'#{index}')}"
+    data = task.get("data")
+    if not isinstance(data, dict):
+        raise TaskError(f"{where}: data: expected an object with 'dialogue'")
+    turns = data.get("dialogue")
+    if not isinstance(turns, list) or not turns or not all(isinstance(t, dict) and isinstance(t.get("text"), str) for t in turns):
+        raise TaskError(f"{where}: data.dialogue: expected a non-empty list of {{speaker, text}} turns")
+    chars = sum(len(t["text"]) for t in turns)
+    if chars > max_chars:
+        raise TaskError(f"{where}: data.dialogue: {chars} characters; this backend takes dialogues of up to {max_chars}")
+    if chars == 0:
+        raise TaskError(f"{where}: data.dialogue: every turn is empty")
+    title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        raise TaskError(f"{where}: data.title: expected a string, got {type(title).__name__}")
+    try:
+        return Dialogue(
+            doc_key=str(data.get("doc_key") or f"task-{task.get('id', index)}"),
+            turns=tuple(Turn(str(t.get("speaker") or chr(ord("A") + i % 26)), tuple(t["text"])) for i, t in enumerate(turns)),
+            title=title or None,
+        )
+    except ValueError as exc:
+        raise TaskError(f"{where}: data.dialogue: {exc}") from None
 
 
 @dataclass
@@ -50,6 +81,7 @@ class TextService:
         self.stats: Counter = Counter()
         self.latencies: deque[float] = deque(maxlen=2000)
         self.trainer = Trainer(self, config.retrain_debounce)
+        self.video_settings = VideoSettings.from_config(config)
         interrupted = self.store.interrupt_stale_runs()
         if interrupted:
             log.warning("%d training run(s) were interrupted by a previous stop; their versions were never activated", interrupted)
@@ -92,32 +124,7 @@ class TextService:
 
     # -- prediction ----------------------------------------------------------------------
     def dialogue_of(self, task: Any, index: int) -> Dialogue:
-        """Validate a Label Studio task and build its Dialogue (one token per character)."""
-        if not isinstance(task, dict):
-            raise TaskError(f"tasks[{index}]: expected a task object, got {type(task).__name__}")
-        where = f"task {task.get('id', f'#{index}')}"
-        data = task.get("data")
-        if not isinstance(data, dict):
-            raise TaskError(f"{where}: data: expected an object with 'dialogue'")
-        turns = data.get("dialogue")
-        if not isinstance(turns, list) or not turns or not all(isinstance(t, dict) and isinstance(t.get("text"), str) for t in turns):
-            raise TaskError(f"{where}: data.dialogue: expected a non-empty list of {{speaker, text}} turns")
-        chars = sum(len(t["text"]) for t in turns)
-        if chars > self.config.max_dialogue_chars:
-            raise TaskError(f"{where}: data.dialogue: {chars} characters; this backend takes dialogues of up to {self.config.max_dialogue_chars}")
-        if chars == 0:
-            raise TaskError(f"{where}: data.dialogue: every turn is empty")
-        title = data.get("title")
-        if title is not None and not isinstance(title, str):
-            raise TaskError(f"{where}: data.title: expected a string, got {type(title).__name__}")
-        try:
-            return Dialogue(
-                doc_key=str(data.get("doc_key") or f"task-{task.get('id', index)}"),
-                turns=tuple(Turn(str(t.get("speaker") or chr(ord("A") + i % 26)), tuple(t["text"])) for i, t in enumerate(turns)),
-                title=title or None,
-            )
-        except ValueError as exc:
-            raise TaskError(f"{where}: data.dialogue: {exc}") from None
+        return dialogue_from_task(task, index, self.config.max_dialogue_chars)
 
     def predict_task(self, task: Any, index: int) -> dict[str, Any]:
         """One Label Studio prediction: ``{result, score, model_version}``.
@@ -137,9 +144,24 @@ class TextService:
             predicted, confidence = predict_dialogue(model, dialogue)
             prediction = {"result": labelstudio.to_result(predicted), "score": confidence, "model_version": version}
             self.store.cache(key, version, prediction)
+        video = self.video_analysis(task["data"].get("video"))
+        if video is not None:
+            prediction = proposals.prediction(prediction["result"], prediction["score"], video, version)
         self.stats["predictions"] += 1
         self.latencies.append(time.perf_counter() - started)
         return prediction
+
+    def video_analysis(self, ref: Any) -> dict | None:
+        """The cached analysis of a task's video (``ls-backend preannotate`` computes them), or None."""
+        if not isinstance(ref, str) or not ref:
+            return None
+        row = self.store.video_result_for(ref, self.video_settings.version)
+        if row is None:
+            return None
+        if row.error:
+            self.stats["video_errors"] += 1
+            return None
+        return row.analysis
 
     # -- learning in the loop ------------------------------------------------------------
     def receive(self, event: dict[str, Any]) -> str:

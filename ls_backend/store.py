@@ -66,6 +66,23 @@ class CachedPrediction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class VideoResult(Base):
+    """The video pipeline's analysis of one clip (by content hash and pipeline version), or why it failed."""
+
+    __tablename__ = "video_results"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(content hash + pipeline version)
+    video_ref: Mapped[str] = mapped_column(Text, index=True)  # the task's video URL or path, as given
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    pipeline_version: Mapped[str] = mapped_column(String(200), index=True)
+    analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+def video_key(content_hash: str, pipeline_version: str) -> str:
+    return hashlib.sha256(f"{content_hash}|{pipeline_version}".encode()).hexdigest()
+
+
 def cache_key(task_data: dict[str, Any], model_version: str) -> str:
     """sha256 of what the prediction depends on: the dialogue, the title, and the model version."""
     content = json.dumps({"dialogue": task_data.get("dialogue"), "title": task_data.get("title") or ""}, ensure_ascii=False, sort_keys=True)
@@ -165,3 +182,28 @@ class Store:
         with self.session() as s:
             if s.get(CachedPrediction, key) is None:
                 s.add(CachedPrediction(key=key, model_version=model_version, prediction=prediction))
+
+    # -- video results ----------------------------------------------------------------
+    def video_result(self, key: str) -> VideoResult | None:
+        with self.session() as s:
+            row = s.get(VideoResult, key)
+            if row is not None:
+                s.expunge(row)
+            return row
+
+    def video_result_for(self, video_ref: str, pipeline_version: str) -> VideoResult | None:
+        """The newest result for a task's video reference (what `/predict` looks up without reading the video)."""
+        with self.session() as s:
+            row = s.scalars(select(VideoResult).where(VideoResult.video_ref == video_ref, VideoResult.pipeline_version == pipeline_version)
+                            .order_by(VideoResult.created_at.desc())).first()
+            if row is not None:
+                s.expunge(row)
+            return row
+
+    def save_video_result(self, key: str, video_ref: str, content_hash: str, pipeline_version: str, analysis: dict | None, error: str | None = None) -> None:
+        with self.session() as s:
+            row = s.get(VideoResult, key)
+            if row is None:
+                s.add(VideoResult(key=key, video_ref=video_ref, content_hash=content_hash, pipeline_version=pipeline_version, analysis=analysis, error=error))
+            else:
+                row.video_ref, row.analysis, row.error, row.created_at = video_ref, analysis, error, _now()

@@ -89,8 +89,12 @@ def render(
     fps: float = 30.0,
     frame_count: int = 90,
     background: tuple[int, int, int] = (70, 90, 110),
+    cuts: Sequence[int] = (),
+    stamp: bool = True,
 ) -> SyntheticVideo:
     """Encode a video with ``placements`` to ``path`` (H.264 MP4).
+
+    ``cuts``: frames that start a new shot (a new background colour and gradient).
 
     Raises:
         ValueError: a box outside the frame, or a face index out of range.
@@ -107,9 +111,8 @@ def render(
             raise ValueError(f"placement {p.label or p.face}: box {list(p.bbox)} is outside the {w}x{h} frame")
         if not 0 <= p.face < len(pool):
             raise ValueError(f"placement {p.label}: face {p.face} out of range (0..{len(pool) - 1})")
-    base = np.empty((h, w, 3), np.uint8)
-    base[:] = background
-    base[:, :, 2] = np.linspace(background[2], 160, h, dtype=np.uint8)[:, None]  # a gradient, not a flat card
+    bases = [_background(background, w, h, k) for k in range(len(cuts) + 1)]
+    starts = sorted(cuts)
     sprites = [(p, _resized(pool[p.face], p.bbox[2] - p.bbox[0], p.bbox[3] - p.bbox[1])) for p in placements]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,17 +126,19 @@ def render(
         last_key = None
         yuv = None
         for i in range(frame_count):
-            visible = tuple(j for j, (p, _) in enumerate(sprites) if p.first <= i <= p.last)
+            shot = sum(1 for c in starts if c <= i)
+            visible = (shot,) + tuple(j for j, (p, _) in enumerate(sprites) if p.first <= i <= p.last)
             if visible != last_key:  # compose in RGB and convert once per change of who is visible
-                rgb = base.copy()
-                for j in visible:
+                rgb = bases[shot].copy()
+                for j in visible[1:]:
                     p, sprite = sprites[j]
                     x1, y1, x2, y2 = p.bbox
                     rgb[y1:y2, x1:x2] = sprite
                 yuv = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p").to_ndarray()
                 last_key = visible
             planes = yuv.copy()
-            _stamp(planes, w, h, f"frame {i + 1}")  # Label Studio's 1-based frame number
+            if stamp:
+                _stamp(planes, w, h, f"frame {i + 1}")  # Label Studio's 1-based frame number
             frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -141,6 +146,33 @@ def render(
             container.mux(packet)
     tmp.replace(path)
     return SyntheticVideo(path, fps, size, frame_count, tuple(placements))
+
+
+PALETTE = ((70, 90, 110), (150, 120, 80), (60, 120, 70), (120, 70, 120), (40, 40, 60), (170, 160, 150))
+
+
+def _background(colour: tuple[int, int, int], w: int, h: int, shot: int) -> np.ndarray:
+    """Shot 0 in ``colour``, later shots in the palette's colours; a vertical gradient, not a flat card."""
+    c = colour if shot == 0 else PALETTE[shot % len(PALETTE)]
+    base = np.empty((h, w, 3), np.uint8)
+    base[:] = c
+    base[:, :, 2] = np.linspace(c[2], 200 if c[2] < 150 else 60, h, dtype=np.uint8)[:, None]
+    return base
+
+
+def moving(face: int, start: tuple[int, int, int, int], end: tuple[int, int, int, int], first: int, last: int, *, step: int = 2, label: str = "") -> list[Placement]:
+    """Placements of a face that moves (and scales) linearly from box ``start`` to box ``end``."""
+    out = []
+    n = max(1, (last - first) // step)
+    for k in range(n + 1):
+        a = k / n
+        box = tuple(int(round(s0 + a * (e0 - s0))) for s0, e0 in zip(start, end))
+        f0 = first + k * step
+        f1 = min(last, f0 + step - 1) if k < n else last
+        if f0 > last:
+            break
+        out.append(Placement(face, box, f0, f1, label))
+    return out
 
 
 def size_for(dialogue: Dialogue) -> tuple[int, int]:

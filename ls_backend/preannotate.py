@@ -1,0 +1,80 @@
+"""`ls-backend preannotate`: the video pipeline over every task of a Label Studio project.
+
+1. list the project's tasks; 2. fetch each distinct video (Label Studio's own media with its
+token, or what the media policy allows) and analyse it, or take the cached analysis (store:
+video content + pipeline version); 3. upload one prediction per task (text + person boxes) of
+the active model version, replacing a text-only prediction of that version. A re-run skips
+tasks that already have it, so an interrupted run resumes where it stopped. Afterwards the
+backend's `/predict` answers those tasks from the store at once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tqdm import tqdm
+
+import templates as T
+from exports.ls_client import connect, describe_api_error
+from ls_backend.config import Config
+from ls_backend.media.fetch import MediaPolicy
+from ls_backend.service import TaskError, TextService
+from ls_backend.video_jobs import VideoJobs, video_refs
+
+log = logging.getLogger(__name__)
+
+
+def _plain(obj: Any) -> dict:
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    return dict(obj)
+
+
+def _has_video(prediction: dict) -> bool:
+    return any(r.get("from_name") == T.BOX for r in prediction.get("result") or [])
+
+
+def preannotate(config: Config, url: str, api_key: str, project: int, *, workers: int = 1) -> int:
+    """Returns the exit status: 0 when every task got its prediction with video, 1 when some video failed."""
+    client = connect(url, api_key)
+    service = TextService(config)
+    version = service.version
+    try:
+        tasks = [_plain(t) for t in client.tasks.list(project=project, fields="all", page_size=100)]
+    except Exception as exc:
+        log.error("project %d: cannot list tasks: %s", project, describe_api_error(exc))
+        return 2
+    log.info("project %d: %d tasks; text model %s, video pipeline %s", project, len(tasks), version, service.video_settings.version)
+    policy = MediaPolicy.from_config(config, ls_url=url.rstrip("/"), ls_token=api_key)
+    jobs = VideoJobs(service.video_settings, policy, config.data_dir / "media", store=service.store, workers=workers)
+    refs = video_refs(tasks)
+    with tqdm(total=len(set(refs)), desc="videos", unit="video") as bar:
+        outcomes = jobs.run(refs, progress=lambda _o: bar.update(1))
+    failed = sum(1 for o in outcomes.values() if o.error)
+    uploaded = skipped = errors = 0
+    for i, task in enumerate(tqdm(tasks, desc="upload", unit="task")):
+        tid = task.get("id")
+        try:
+            prediction = service.predict_task({"id": tid, "data": task.get("data")}, i)
+        except TaskError as exc:
+            log.error("task %s: %s", tid, exc)
+            errors += 1
+            continue
+        try:
+            existing = [_plain(p) for p in client.predictions.list(task=tid)]
+            same = [p for p in existing if p.get("model_version") == version]
+            if any(_has_video(p) for p in same) or (same and not _has_video(prediction)):
+                skipped += 1
+                continue
+            for p in same:
+                client.predictions.delete(id=p["id"])
+            client.predictions.create(task=tid, result=prediction["result"], score=prediction["score"], model_version=version)
+            uploaded += 1
+        except Exception as exc:  # one task's upload problem must not stop the others
+            log.error("task %s: upload failed: %s", tid, describe_api_error(exc))
+            errors += 1
+    log.info("project %d: %d predictions uploaded, %d already there, %d task errors, %d videos failed (see above)",
+             project, uploaded, skipped, errors, failed)
+    return 1 if failed or errors else 0

@@ -1,0 +1,135 @@
+"""Running the video pipeline over tasks: offline (`ls-backend predict --tasks`) and for a whole
+Label Studio project (`ls-backend preannotate`), with results cached in the store by video
+content + pipeline version, so that an interrupted run resumes and `/predict` answers at once.
+
+A video that cannot be fetched or decoded is logged with the task and the reason; the task
+still gets its text proposals.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from exports.media import MediaError
+from ls_backend.media.fetch import MediaPolicy, content_hash
+from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
+from ls_backend.store import Store, video_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VideoOutcome:
+    ref: str
+    analysis: dict | None
+    error: str | None
+    cached: bool = False
+
+
+_WORKER_PIPELINE: VideoPipeline | None = None
+
+
+def _init_worker(settings: VideoSettings, threads: int) -> None:
+    global _WORKER_PIPELINE
+    import torch
+
+    torch.set_num_threads(threads)
+    _WORKER_PIPELINE = VideoPipeline(settings).load()
+
+
+def _analyse_in_worker(path: str) -> tuple[dict | None, str | None]:
+    assert _WORKER_PIPELINE is not None
+    return analyse_path(_WORKER_PIPELINE, path)
+
+
+def analyse_path(pipeline: VideoPipeline, path: str | Path) -> tuple[dict | None, str | None]:
+    try:
+        return pipeline.analyse(path).to_json(), None
+    except MediaError as exc:
+        return None, str(exc)
+
+
+class VideoJobs:
+    """Fetch (under the media policy), look up the cache, analyse what is missing."""
+
+    def __init__(self, settings: VideoSettings, policy: MediaPolicy, cache_dir: Path, store: Store | None = None, workers: int = 1) -> None:
+        self.settings = settings
+        self.policy = policy
+        self.cache_dir = cache_dir
+        self.store = store
+        self.workers = max(1, workers)
+        self._pipeline: VideoPipeline | None = None
+
+    @property
+    def pipeline(self) -> VideoPipeline:
+        if self._pipeline is None:
+            self._pipeline = VideoPipeline(self.settings).load()
+        return self._pipeline
+
+    def run(self, refs: Sequence[str], progress: Callable[[VideoOutcome], None] | None = None) -> dict[str, VideoOutcome]:
+        """Outcomes by reference (each distinct reference is fetched and analysed once)."""
+        outcomes: dict[str, VideoOutcome] = {}
+        todo: list[tuple[str, Path, str, str]] = []  # ref, path, hash, key
+        version = self.settings.version
+        for ref in dict.fromkeys(refs):
+            try:
+                path = self.policy.fetch(ref, self.cache_dir)
+                digest = content_hash(path)
+            except MediaError as exc:
+                log.error("video %s: %s", ref, exc)
+                outcomes[ref] = VideoOutcome(ref, None, str(exc))
+                self._report(outcomes[ref], progress)
+                continue
+            key = video_key(digest, version)
+            row = self.store.video_result(key) if self.store is not None else None
+            if row is not None:
+                if row.video_ref != ref:
+                    self.store.save_video_result(key, ref, digest, version, row.analysis, row.error)
+                if row.error:
+                    log.error("video %s: %s (cached result)", ref, row.error)
+                outcomes[ref] = VideoOutcome(ref, row.analysis, row.error, cached=True)
+                self._report(outcomes[ref], progress)
+                continue
+            todo.append((ref, path, digest, key))
+        if self.workers > 1 and len(todo) > 1:
+            threads = max(1, (os.cpu_count() or 2) // self.workers)
+            with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(self.settings, threads)) as pool:
+                futures: list[tuple[tuple[str, Path, str, str], Future]] = [(job, pool.submit(_analyse_in_worker, str(job[1]))) for job in todo]
+                for job, fut in futures:
+                    self._finish(job, *fut.result(), outcomes, progress)
+        else:
+            for job in todo:
+                self._finish(job, *analyse_path(self.pipeline, job[1]), outcomes, progress)
+        return outcomes
+
+    def _finish(self, job, analysis, error, outcomes, progress) -> None:
+        ref, _, digest, key = job
+        if error:
+            log.error("video %s: %s", ref, error)
+        if self.store is not None:
+            self.store.save_video_result(key, ref, digest, self.settings.version, analysis, error)
+        outcomes[ref] = VideoOutcome(ref, analysis, error)
+        self._report(outcomes[ref], progress)
+
+    @staticmethod
+    def _report(outcome: VideoOutcome, progress) -> None:
+        if progress is not None:
+            progress(outcome)
+
+
+def task_list(data: Any, where: str) -> list[dict]:
+    """Tasks of a JSON task file: a list of Label Studio tasks (``{"data": ...}``) or of bare data objects."""
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ValueError(f"{where}: expected a JSON list of tasks, got {type(data).__name__}")
+    return [t if isinstance(t, dict) and isinstance(t.get("data"), dict) else {"data": t} for t in data]
+
+
+def video_refs(tasks: Iterable[dict]) -> list[str]:
+    return [t["data"]["video"] for t in tasks if isinstance(t.get("data"), dict) and isinstance(t["data"].get("video"), str) and t["data"]["video"]]
