@@ -1,0 +1,101 @@
+"""Person proposals in Label Studio's and the release's terms: offline (`ls-backend predict --tasks`),
+and served by `/predict` from the store once the video jobs cached the analysis."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from exports import coords
+from ls_backend.app import create_app
+from ls_backend.cli import main as ls_main
+from ls_backend.config import Config
+from ls_backend.media.fetch import MediaPolicy
+from ls_backend.pipeline.video import proposals
+from ls_backend.service import TextService
+from ls_backend.video_jobs import VideoJobs
+from tests.ls_backend.video.conftest import truth_at
+
+TEMPLATE = open(__import__("templates").__file__.replace("__init__.py", "coref_video.xml"), encoding="utf-8").read()
+DIALOGUE = [{"speaker": "A", "text": "王一博和这个小姐姐好配"}, {"speaker": "B", "text": "他俩真的好看"}]
+
+
+def _boxes(result):
+    return [r for r in result if r["type"] == "videorectangle"]
+
+
+def test_person_boxes_on_key_frames_in_label_studio_terms(scene, label_interface):
+    analysis = scene.analysis.to_json()
+    text_result = [{"id": "m0_0", "from_name": "mention", "to_name": "dialogue", "type": "paragraphlabels",
+                    "value": {"start": "0", "end": "0", "startOffset": 0, "endOffset": 3, "text": "王一博", "paragraphlabels": ["C2"]}}]
+    pred = proposals.prediction(text_result, 0.9, analysis, "v1")
+    assert label_interface.validate_prediction(pred, return_errors=True) == []
+    boxes = _boxes(pred["result"])
+    assert [b["value"]["labels"] for b in boxes] == [["C3"], ["C4"], ["C5"]]  # after the text's C2, by screen time
+    note = next(r for r in pred["result"] if r["from_name"] == "comment")["value"]["text"][0]
+    assert "numbered by screen time" in note and "C3, C4, C5" in note
+    w, h = analysis["meta"]["width"], analysis["meta"]["height"]
+    for box, person in zip(boxes, analysis["persons"]):
+        (seq,) = box["value"]["sequence"]
+        assert seq["frame"] == person["frame"] + 1  # Label Studio counts frames from 1
+        px = coords.box_to_pixels((seq["x"], seq["y"], seq["width"], seq["height"]), (w, h))
+        assert truth_at(scene.placements, person["frame"], px)[0] >= 0.5
+    assert pred["score"] <= 0.9
+
+
+def _write_tasks(tmp_path, video_name: str) -> object:
+    tasks = [
+        {"data": {"doc_key": "t1", "dialogue": DIALOGUE, "title": "#王一博", "video": video_name}},
+        {"data": {"doc_key": "t2", "dialogue": DIALOGUE, "video": "broken.mp4"}},
+        {"data": {"doc_key": "t3", "dialogue": DIALOGUE, "video": "https://elsewhere.example/v.mp4"}},
+    ]
+    (tmp_path / "broken.mp4").write_bytes(b"not a video at all")
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_predict_tasks_offline_in_both_formats(tmp_path, scene_video, label_interface, caplog):
+    shutil.copy(scene_video[0], tmp_path / "scene.mp4")
+    tasks = _write_tasks(tmp_path, "scene.mp4")  # a path relative to the task file
+    out = tmp_path / "out.json"
+    assert ls_main(["predict", "--tasks", str(tasks), "--out", str(out), "--format", "labelstudio"]) == 1  # two videos failed
+    predicted = json.loads(out.read_text(encoding="utf-8"))
+    assert [t["data"]["doc_key"] for t in predicted] == ["t1", "t2", "t3"]  # every task keeps its text proposals
+    for task in predicted:
+        assert label_interface.validate_prediction(task["predictions"][0], return_errors=True) == []
+    assert len(_boxes(predicted[0]["predictions"][0]["result"])) == 3
+    assert _boxes(predicted[1]["predictions"][0]["result"]) == [] and _boxes(predicted[2]["predictions"][0]["result"]) == []
+    assert "broken.mp4: not a video PyAV can open" in caplog.text
+    assert "https://elsewhere.example/v.mp4': not on the Label Studio host nor under an allow-listed URL prefix" in caplog.text
+
+    rel = tmp_path / "out.jsonl"
+    assert ls_main(["predict", "--tasks", str(tasks), "--out", str(rel), "--format", "release"]) == 1
+    first = json.loads(rel.read_text(encoding="utf-8").splitlines()[0])
+    assert first["doc_key"] == "t1" and len(first["visual_annotations"]) == 3
+    box = first["visual_annotations"][0]
+    assert isinstance(box["cur_frame"], int) and all(isinstance(v, int) for v in box["bbox"])  # 0-based frame, pixels
+    assert truth_at(scene_video[1], box["cur_frame"], box["bbox"])[0] >= 0.5
+
+
+def test_predict_answers_from_the_cached_video_analysis(tmp_path, scene_video, pipeline, label_interface):
+    media = tmp_path / "media"
+    media.mkdir()
+    shutil.copy(scene_video[0], media / "scene.mp4")
+    config = Config(data_dir=tmp_path / "backend", media_root=media)
+    service = TextService(config)
+    jobs = VideoJobs(service.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
+    jobs._pipeline = pipeline  # the session's loaded models
+    (first,) = jobs.run(["scene.mp4"]).values()
+    assert first.analysis and not first.cached
+    (again,) = jobs.run(["scene.mp4"]).values()
+    assert again.cached and again.analysis == first.analysis  # by content + pipeline version: no second analysis
+
+    client = create_app(config, service=service).test_client()
+    task = {"id": 7, "data": {"doc_key": "t7", "dialogue": DIALOGUE, "video": "scene.mp4"}}
+    resp = client.post("/predict", json={"tasks": [task], "label_config": TEMPLATE})
+    (pred,) = resp.json["results"]
+    assert label_interface.validate_prediction(pred, return_errors=True) == []
+    assert len(_boxes(pred["result"])) == 3
+    other = {"id": 8, "data": {"doc_key": "t8", "dialogue": DIALOGUE, "video": "unknown.mp4"}}
+    (pred2,) = client.post("/predict", json={"tasks": [other]}).json["results"]
+    assert _boxes(pred2["result"]) == []  # not pre-annotated yet: text proposals only, at once
