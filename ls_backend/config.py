@@ -26,10 +26,11 @@ class Config:
     max_request_bytes: int = 16 * 1024 * 1024
     version_check_seconds: float = 0.0  # how stale a worker's idea of the active model may be (0: every request asks the store)
     # -- video (see pipeline/video) --
-    video_sample_fps: float = 4.0  # frames per second the face detector looks at
+    video_sample_fps: float = 2.0  # frames per second the face detector looks at
     head_detector: Path | None = None  # ultralytics YOLO head checkpoint; default: MTCNN faces -> head boxes
     face_embedder: str = "dlib"  # "dlib" or "facenet:<path of InceptionResnetV1 weights>"
     person_threshold: float | None = None  # default: calibrated per embedder
+    tracker_appearance: str = "auto"  # auto | mobilenet | histogram (see pipeline/video/tracking.py)
     device: str = "auto"  # torch device of the video models: auto | cpu | cuda
     media_root: Path | None = None  # local videos the backend may read
     media_url_prefixes: str = ""  # comma-separated URL prefixes the backend may fetch videos from
@@ -82,7 +83,7 @@ class Config:
                     typed[f.name] = None if raw in (None, "") else float(raw)
                 elif f.name in ("max_dialogue_chars", "max_request_bytes", "max_video_bytes"):
                     typed[f.name] = int(raw)
-                elif f.name in ("face_embedder", "device", "media_url_prefixes"):
+                elif f.name in ("face_embedder", "device", "media_url_prefixes", "tracker_appearance"):
                     typed[f.name] = str(raw or "")
                 else:
                     typed[f.name] = None if raw in (None, "") else str(raw)

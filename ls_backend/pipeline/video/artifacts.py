@@ -39,6 +39,7 @@ class SampledFrame:
     image: np.ndarray = field(repr=False)
     scale: float
     shot: int = 0
+    reuse_of: int | None = None  # nothing moved since this detected frame: take its detections
 
 
 @dataclass(frozen=True)

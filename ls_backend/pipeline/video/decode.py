@@ -1,6 +1,6 @@
 """Decode a clip with PyAV: every frame goes through the decoder (H.264 needs it), but only the
-sampled frames are converted to RGB, at analysis size, and every frame gives a 32x18 colour
-thumbnail for shot detection (a cheap swscale call)."""
+sampled frames are converted to RGB, at analysis size, and every frame gives a small colour
+thumbnail for shot detection (samples read from the decoded planes, no conversion)."""
 from __future__ import annotations
 
 import logging
@@ -17,6 +17,7 @@ from ls_backend.pipeline.video.artifacts import SampledFrame, VideoMeta
 log = logging.getLogger(__name__)
 
 THUMB = (32, 18)
+GRID = (64, 36)
 
 
 @dataclass
@@ -72,7 +73,18 @@ class DecodedStream:
 
     @staticmethod
     def thumbnail(frame) -> np.ndarray:
-        return frame.reformat(width=THUMB[0], height=THUMB[1], format="rgb24").to_ndarray()
+        """A 64x36 grid of (Y, U, V) samples read straight from the decoder's planes (no conversion);
+        other pixel formats are scaled to 32x18 RGB."""
+        if frame.format.name in ("yuv420p", "yuvj420p") and frame.width >= 128 and frame.height >= 72:
+            planes = []
+            for k, (w, h) in enumerate(((frame.width, frame.height), (frame.width // 2, frame.height // 2), (frame.width // 2, frame.height // 2))):
+                plane = frame.planes[k]
+                arr = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:h, :w]
+                ys = np.linspace(0, h - 1, GRID[1]).astype(int)
+                xs = np.linspace(0, w - 1, GRID[0]).astype(int)
+                planes.append(arr[np.ix_(ys, xs)])
+            return np.stack(planes, axis=-1)
+        return frame.reformat(width=THUMB[0], height=THUMB[1], format="rgb24", interpolation="FAST_BILINEAR").to_ndarray()
 
     def analysis_image(self, frame, index: int) -> SampledFrame:
         w, h = self._size

@@ -78,11 +78,14 @@ class MtcnnHeads:
 
     name = "mtcnn"
 
-    def __init__(self, device: str = "auto", min_confidence: float = 0.9, min_face: int = 20, shape: HeadShape = HeadShape()) -> None:
+    def __init__(self, device: str = "auto", min_confidence: float = 0.9, min_face: int = 32, factor: float = 0.6,
+                 thresholds: tuple[float, float, float] = (0.7, 0.8, 0.8), shape: HeadShape = HeadShape()) -> None:
         from facenet_pytorch import MTCNN
 
         self.device = torch_device(device)
-        self.model = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, post_process=False)
+        # fewer pyramid levels (factor 0.6 instead of 0.709, faces from 32 px at analysis size) and
+        # stricter stage thresholds than facenet-pytorch's defaults: half the CPU time, same faces here
+        self.model = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, factor=factor, thresholds=list(thresholds), post_process=False)
         self.min_confidence = min_confidence
         self.shape = shape
 

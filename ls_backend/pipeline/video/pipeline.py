@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ls_backend.pipeline.video.decode import DecodedStream
 from ls_backend.pipeline.video.heads import HeadShape, MtcnnHeads, YoloHeads, torch_device
 from ls_backend.pipeline.video.persons import best_detections, cluster_tracks, key_quality
 from ls_backend.pipeline.video.shots import ShotDetector
-from ls_backend.pipeline.video.tracking import AppearanceEmbedder, ShotTracker
+from ls_backend.pipeline.video.tracking import ShotTracker, load_appearance
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ VERSION = "video-1"
 
 @dataclass(frozen=True)
 class VideoSettings:
-    sample_fps: float = 4.0
+    sample_fps: float = 2.0
     max_side: int = 640  # the detector sees frames scaled so that the longer side is at most this
     batch: int = 8
     head_detector: Path | None = None
@@ -31,17 +32,23 @@ class VideoSettings:
     person_threshold: float | None = None
     device: str = "auto"
     min_track: int = 2  # sampled detections a track needs to count
-    per_track: int = 3  # best detections per track that are embedded
+    per_track: int = 1  # best detections per track that are embedded (dlib: ~70 ms each on a CPU core)
+    tracker_appearance: str = "auto"  # see tracking.py
+    # a sampled frame whose thumbnail has fewer than this fraction of samples changed by more than 16 levels
+    # since the last detected frame (sensor noise stays below; a person moving changes 2-3 %) ...
+    static_changed: float = 0.002
+    static_max: float = 2.0  # ... within this many seconds, takes that frame's detections instead of running the detector
+    min_face: int = 32  # pixels at analysis size (MTCNN's smallest face: fewer pyramid levels when larger)
 
     @classmethod
     def from_config(cls, config) -> VideoSettings:
         return cls(sample_fps=config.video_sample_fps, head_detector=config.head_detector, face_embedder=config.face_embedder,
-                   person_threshold=config.person_threshold, device=config.device)
+                   person_threshold=config.person_threshold, device=config.device, tracker_appearance=config.tracker_appearance)
 
     @property
     def version(self) -> str:
         heads = f"yolo:{self.head_detector.name}" if self.head_detector else "mtcnn"
-        return f"{VERSION}/{heads}/{self.face_embedder.split(':')[0]}/{self.sample_fps:g}fps"
+        return f"{VERSION}/{heads}/{self.face_embedder.split(':')[0]}/{self.tracker_appearance}/{self.sample_fps:g}fps"
 
 
 class VideoPipeline:
@@ -58,7 +65,7 @@ class VideoPipeline:
     def heads(self):
         if self.settings.head_detector:
             return YoloHeads(self.settings.head_detector, self.device, shape=HeadShape())
-        return MtcnnHeads(self.device)
+        return MtcnnHeads(self.device, min_face=self.settings.min_face)
 
     @cached_property
     def faces(self):
@@ -67,12 +74,39 @@ class VideoPipeline:
         return load_faces(self.settings.face_embedder, self.device)
 
     @cached_property
-    def appearance(self) -> AppearanceEmbedder:
-        return AppearanceEmbedder(self.device)
+    def appearance(self):
+        return load_appearance(self.settings.tracker_appearance, self.device)
 
     @property
     def version(self) -> str:
         return self.settings.version
+
+    def _sampled_frames(self, stream: DecodedStream, shots: ShotDetector, counts: dict) -> Iterator[SampledFrame]:
+        """Every frame through the decoder and the shot detector; the frames the detector should see
+        (``sample_fps``, and the first frame of every shot) at analysis size. A sampled frame on which
+        nothing moved since the last detected frame of its shot is marked ``reuse_of`` that frame."""
+        s = self.settings
+        next_sample, step = 0.0, None
+        reference: tuple[int, np.ndarray, int] | None = None  # (frame, thumbnail, shot) of the last detected frame
+        for index, frame in stream:
+            if step is None:
+                step = max(1.0, stream.meta.fps / s.sample_fps)
+            thumb = stream.thumbnail(frame)
+            cut = shots.feed(index, thumb)
+            if not (cut or index >= next_sample):
+                continue
+            next_sample = index + step
+            shot = len(shots.starts) - 1
+            reuse = None
+            if (reference is not None and reference[2] == shot and index - reference[0] <= s.static_max * stream.meta.fps
+                    and float((np.abs(thumb.astype(np.int16) - reference[1]) > 16).mean()) < s.static_changed):
+                reuse = reference[0]  # nothing moved: the detector's answer cannot change
+                counts["reused"] += 1
+            else:
+                reference = (index, thumb.astype(np.int16), shot)
+            counts["sampled"] += 1
+            sf = stream.analysis_image(frame, index)
+            yield SampledFrame(sf.index, sf.image, sf.scale, shot, reuse)
 
     def analyse(self, path: str | Path) -> VideoAnalysis:
         """Persons of a clip, each with a key frame and head box.
@@ -87,40 +121,40 @@ class VideoPipeline:
         shots = ShotDetector()
         trackers: list[ShotTracker] = []
         crops: dict[Detection, tuple[np.ndarray, tuple[float, float, float, float]]] = {}
+        detected: dict[int, list[Detection]] = {}
         pending: list[SampledFrame] = []
-        next_sample = 0.0
-        step = None
-        sampled = 0
+        counts = {"sampled": 0, "reused": 0}
 
         def flush() -> None:
             if not pending:
                 return
             size = (stream.meta.width, stream.meta.height)
-            for frame, dets in zip(pending, self.heads.detect(pending, size)):
+            fresh = [f for f in pending if f.reuse_of is None]
+            found = dict(zip((f.index for f in fresh), self.heads.detect(fresh, size)))
+            for frame in pending:
                 if not trackers or trackers[-1].shot != frame.shot:
                     trackers.append(ShotTracker(self.appearance, frame.shot, 0))
-                for d in dets:
-                    crops[d] = _face_crop(frame, d)
+                if frame.reuse_of is not None:
+                    src = detected.get(frame.reuse_of, [])
+                    dets = [replace(d, frame=frame.index) for d in src]
+                    for d, o in zip(dets, src):
+                        crops[d] = crops[o]
+                else:
+                    dets = found[frame.index]
+                    for d in dets:
+                        crops[d] = _face_crop(frame, d)
+                    detected[frame.index] = dets
                 trackers[-1].update(frame, dets)
             pending.clear()
 
-        for index, frame in stream:
-            if step is None:
-                step = max(1.0, stream.meta.fps / s.sample_fps)
-            cut = shots.feed(index, stream.thumbnail(frame))
-            if cut or index >= next_sample:
-                sf = stream.analysis_image(frame, index)
-                pending.append(SampledFrame(sf.index, sf.image, sf.scale, len(shots.starts) - 1))
-                sampled += 1
-                next_sample = index + step
-                if len(pending) >= s.batch or (cut and len(pending) > 1):
-                    if cut:  # the cut frame starts the next batch
-                        last = pending.pop()
-                        flush()
-                        pending.append(last)
-                    else:
-                        flush()
+        # decoding and sampling run in a thread (PyAV and torch release the GIL), detection here
+        for frame in _in_thread(self._sampled_frames(stream, shots, counts)):
+            if pending and (frame.shot != pending[-1].shot or len(pending) >= s.batch):
+                flush()
+            pending.append(frame)
         flush()
+        sampled = counts["sampled"]
+        reused = counts["reused"]
         meta = stream.meta
         size = (meta.width, meta.height)
         timings["decode+detect"] = time.perf_counter() - started
@@ -141,7 +175,7 @@ class VideoPipeline:
         groups = cluster_tracks(tracks, embeddings, self.faces.distance, threshold)
         timings["embed+cluster"] = time.perf_counter() - t0
 
-        step_s = (step or 1.0) / meta.fps
+        step_s = max(1.0, meta.fps / s.sample_fps) / meta.fps
         persons = []
         for g in groups:
             member = [tracks[i] for i in g]
@@ -152,9 +186,49 @@ class VideoPipeline:
         persons.sort(key=lambda p: (-p[0], p[1][0].first))
         out = tuple(Person(n + 1, tuple(sorted(m, key=lambda t: t.first)), k, round(st, 3), e) for n, (st, m, k, e) in enumerate(persons))
         timings["total"] = time.perf_counter() - started
-        log.info("%s: %d frames, %d sampled, %d shots, %d tracks, %d persons in %.1f s", path, meta.frame_count, sampled,
-                 len(shots.starts), len(tracks), len(out), timings["total"])
+        timings["detected_frames"] = float(sampled - reused)
+        log.info("%s: %d frames, %d sampled (%d detected), %d shots, %d tracks, %d persons in %.1f s", path, meta.frame_count, sampled,
+                 sampled - reused, len(shots.starts), len(tracks), len(out), timings["total"])
         return VideoAnalysis(meta, shots.shots(meta.frame_count), out, sampled, self.version, timings)
+
+
+def _in_thread(items: Iterator[SampledFrame], depth: int = 16) -> Iterator[SampledFrame]:
+    """Run a generator in a thread, up to ``depth`` items ahead; its exceptions are raised here."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="video-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _face_crop(frame: SampledFrame, d: Detection) -> tuple[np.ndarray, tuple[float, float, float, float]]:

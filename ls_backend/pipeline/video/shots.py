@@ -1,4 +1,4 @@
-"""Shot boundaries from 32x18 colour thumbnails of every frame.
+"""Shot boundaries from small colour thumbnails (a 64x36 grid of Y, U, V samples) of every frame.
 
 A cut is a frame whose thumbnail differs from the previous one by a mean absolute difference
 above ``threshold`` levels (0-255, over the three channels) *and* much more than the usual frame-to-frame change (so that

