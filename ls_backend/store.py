@@ -71,12 +71,21 @@ class VideoResult(Base):
 
     __tablename__ = "video_results"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(content hash + pipeline version)
-    video_ref: Mapped[str] = mapped_column(Text, index=True)  # the task's video URL or path, as given
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     pipeline_version: Mapped[str] = mapped_column(String(200), index=True)
     analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class VideoRef(Base):
+    """Which analysed content a task's video reference (URL or path, as given) pointed to."""
+
+    __tablename__ = "video_refs"
+    video_ref: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    pipeline_version: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
 def video_key(content_hash: str, pipeline_version: str) -> str:
@@ -192,18 +201,26 @@ class Store:
             return row
 
     def video_result_for(self, video_ref: str, pipeline_version: str) -> VideoResult | None:
-        """The newest result for a task's video reference (what `/predict` looks up without reading the video)."""
+        """The result for a task's video reference (what `/predict` looks up without reading the video)."""
         with self.session() as s:
-            row = s.scalars(select(VideoResult).where(VideoResult.video_ref == video_ref, VideoResult.pipeline_version == pipeline_version)
-                            .order_by(VideoResult.created_at.desc())).first()
+            ref = s.get(VideoRef, (video_ref, pipeline_version))
+            row = s.get(VideoResult, ref.key) if ref is not None else None
             if row is not None:
                 s.expunge(row)
             return row
 
-    def save_video_result(self, key: str, video_ref: str, content_hash: str, pipeline_version: str, analysis: dict | None, error: str | None = None) -> None:
+    def save_video_result(self, key: str, content_hash: str, pipeline_version: str, analysis: dict | None, error: str | None = None) -> None:
         with self.session() as s:
             row = s.get(VideoResult, key)
             if row is None:
-                s.add(VideoResult(key=key, video_ref=video_ref, content_hash=content_hash, pipeline_version=pipeline_version, analysis=analysis, error=error))
+                s.add(VideoResult(key=key, content_hash=content_hash, pipeline_version=pipeline_version, analysis=analysis, error=error))
             else:
-                row.video_ref, row.analysis, row.error, row.created_at = video_ref, analysis, error, _now()
+                row.analysis, row.error, row.created_at = analysis, error, _now()
+
+    def link_video_ref(self, video_ref: str, pipeline_version: str, key: str) -> None:
+        with self.session() as s:
+            ref = s.get(VideoRef, (video_ref, pipeline_version))
+            if ref is None:
+                s.add(VideoRef(video_ref=video_ref, pipeline_version=pipeline_version, key=key))
+            else:
+                ref.key, ref.updated_at = key, _now()

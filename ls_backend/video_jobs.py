@@ -74,7 +74,7 @@ class VideoJobs:
     def run(self, refs: Sequence[str], progress: Callable[[VideoOutcome], None] | None = None) -> dict[str, VideoOutcome]:
         """Outcomes by reference (each distinct reference is fetched and analysed once)."""
         outcomes: dict[str, VideoOutcome] = {}
-        todo: list[tuple[str, Path, str, str]] = []  # ref, path, hash, key
+        todo: dict[str, tuple[Path, str, list[str]]] = {}  # key -> path, content hash, refs
         version = self.settings.version
         for ref in dict.fromkeys(refs):
             try:
@@ -86,35 +86,41 @@ class VideoJobs:
                 self._report(outcomes[ref], progress)
                 continue
             key = video_key(digest, version)
+            if key in todo:  # the same content under another reference: analysed once
+                todo[key][2].append(ref)
+                continue
             row = self.store.video_result(key) if self.store is not None else None
             if row is not None:
-                if row.video_ref != ref:
-                    self.store.save_video_result(key, ref, digest, version, row.analysis, row.error)
+                self.store.link_video_ref(ref, version, key)
                 if row.error:
                     log.error("video %s: %s (cached result)", ref, row.error)
                 outcomes[ref] = VideoOutcome(ref, row.analysis, row.error, cached=True)
                 self._report(outcomes[ref], progress)
                 continue
-            todo.append((ref, path, digest, key))
-        if self.workers > 1 and len(todo) > 1:
+            todo[key] = (path, digest, [ref])
+        jobs = [(key, *v) for key, v in todo.items()]
+        if self.workers > 1 and len(jobs) > 1:
             threads = max(1, (os.cpu_count() or 2) // self.workers)
             with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(self.settings, threads)) as pool:
-                futures: list[tuple[tuple[str, Path, str, str], Future]] = [(job, pool.submit(_analyse_in_worker, str(job[1]))) for job in todo]
+                futures: list[tuple[tuple, Future]] = [(job, pool.submit(_analyse_in_worker, str(job[1]))) for job in jobs]
                 for job, fut in futures:
                     self._finish(job, *fut.result(), outcomes, progress)
         else:
-            for job in todo:
+            for job in jobs:
                 self._finish(job, *analyse_path(self.pipeline, job[1]), outcomes, progress)
         return outcomes
 
     def _finish(self, job, analysis, error, outcomes, progress) -> None:
-        ref, _, digest, key = job
+        key, _, digest, refs = job
         if error:
-            log.error("video %s: %s", ref, error)
+            log.error("video %s: %s", ", ".join(refs), error)
         if self.store is not None:
-            self.store.save_video_result(key, ref, digest, self.settings.version, analysis, error)
-        outcomes[ref] = VideoOutcome(ref, analysis, error)
-        self._report(outcomes[ref], progress)
+            self.store.save_video_result(key, digest, self.settings.version, analysis, error)
+        for ref in refs:
+            if self.store is not None:
+                self.store.link_video_ref(ref, self.settings.version, key)
+            outcomes[ref] = VideoOutcome(ref, analysis, error)
+            self._report(outcomes[ref], progress)
 
     @staticmethod
     def _report(outcome: VideoOutcome, progress) -> None:

@@ -1,0 +1,59 @@
+"""`ls-backend preannotate` against a real Label Studio 1.23.2 serving the videos from local files."""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import shutil
+
+import pytest
+
+from ls_backend.cli import main as ls_main
+from ls_backend.config import Config
+from ls_backend.preannotate import preannotate
+from exports import release
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
+
+
+def _predictions(client, project_id: int) -> dict[str, list[dict]]:
+    out = {}
+    for task in client.tasks.list(project=project_id, fields="all"):
+        out[task.data["doc_key"]] = [p if isinstance(p, dict) else p.dict() for p in task.predictions]
+    return out
+
+
+def test_preannotate_a_project_with_videos(ls_server, ls_client, release_lines, scene_video, tmp_path, caplog):
+    lines = release_lines[200:203]
+    keys = [release.loads(line).doc_key for line in lines]
+    videos = ls_server.document_root / "preannotate"
+    videos.mkdir(exist_ok=True)
+    shutil.copy(scene_video[0], videos / f"{keys[0]}.mp4")
+    shutil.copy(scene_video[0], videos / f"{keys[1]}.mp4")  # the same clip twice: analysed once
+    (videos / f"{keys[2]}.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
+    src = tmp_path / "three.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", "preannotate",
+                        "--from", str(src), "--video-root", str(videos), "--document-root", str(ls_server.document_root)]) == 0
+    project_id = int(out.getvalue().strip().splitlines()[-1])
+
+    config = Config(data_dir=tmp_path / "backend")
+    assert preannotate(config, ls_server.url, ls_server.token, project_id) == 1  # one video cannot be decoded
+    assert f"{keys[2]}.mp4" in caplog.text and "not a video PyAV can open" in caplog.text
+    shown = _predictions(ls_client, project_id)
+    for key in keys[:2]:
+        (pred,) = shown[key]
+        boxes = [r for r in pred["result"] if r["type"] == "videorectangle"]
+        assert len(boxes) == 3 and any(r["from_name"] == "mention" for r in pred["result"])
+    (broken,) = shown[keys[2]]
+    assert not [r for r in broken["result"] if r["type"] == "videorectangle"]  # still gets its text proposals
+    assert any(r["from_name"] == "mention" for r in broken["result"])
+
+    # a second run resumes: analyses come from the store, nothing is uploaded twice
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="ls_backend.preannotate")
+    assert preannotate(config, ls_server.url, ls_server.token, project_id) == 1
+    assert "0 predictions uploaded, 3 already there" in caplog.text
+    assert {k: len(v) for k, v in _predictions(ls_client, project_id).items()} == {k: 1 for k in keys}
