@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--out-dir", help="one release JSONL per annotator: <dir>/<annotator>.jsonl")
     f.add_argument("--label-key", choices=release.LABEL_KEYS, help="spelling of the label key to write (default: as read)")
     f.add_argument("--celebrity-key", choices=release.CELEBRITY_KEYS, help="spelling of the celebrity key to write (default: as read)")
+    fc = sub.add_parser("faces", help="head crops of the annotated persons as Chinese-CLIP training files (base64 TSV + texts)")
+    fc.add_argument("file", help="annotated release JSONL")
+    fc.add_argument("--video-root", required=True, help="directory with <doc_key>.mp4 videos")
+    fc.add_argument("--out", required=True, help="output prefix: writes <out>_imgs.tsv, <out>_texts.jsonl, <out>_index.jsonl")
     return p
 
 
@@ -234,12 +238,30 @@ def cmd_from_labelstudio(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+
+
+def cmd_faces(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from exports.faces import write_faces
+
+    root = Path(args.video_root)
+    if not root.is_dir():
+        raise InputError(f"--video-root {root}: no such directory")
+    report = ReadReport(args.file)
+    result = write_faces((d for _, d in read_release(args.file, report)), root, Path(args.out))
+    log.info("wrote %d face crops and %d texts to %s_*; %d dialogues without a readable video, %d unusable boxes",
+             result.images, result.texts, args.out, result.missing_videos, result.bad_boxes)
+    return 1 if report.problems or result.missing_videos or result.bad_boxes else 0
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "split": cmd_split,
     "conll": cmd_conll,
     "to-labelstudio": cmd_to_labelstudio,
     "from-labelstudio": cmd_from_labelstudio,
+    "faces": cmd_faces,
 }
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +82,13 @@ class VideoPipeline:
     def version(self) -> str:
         return self.settings.version
 
+    def _track_embedding(self, track: Track, size: tuple[int, int], crops: dict) -> np.ndarray | None:
+        descs = []
+        for d in best_detections(track, size, self.settings.per_track):
+            image, face = crops[d]
+            descs.extend(self.faces.embed(image, [face]))
+        return np.mean(descs, axis=0) if descs else None
+
     def _sampled_frames(self, stream: DecodedStream, shots: ShotDetector, counts: dict) -> Iterator[SampledFrame]:
         """Every frame through the decoder and the shot detector; the frames the detector should see
         (``sample_fps``, and the first frame of every shot) at analysis size. A sampled frame on which
@@ -125,6 +133,16 @@ class VideoPipeline:
         pending: list[SampledFrame] = []
         counts = {"sampled": 0, "reused": 0}
 
+        # face embeddings of a shot's tracks are computed in another thread as soon as the shot ends
+        # (dlib holds the GIL, torch's detector mostly does not: the two overlap on two cores)
+        embedder = ThreadPoolExecutor(1, thread_name_prefix="video-embed")
+        embedded: list[tuple[Track, Future]] = []
+
+        def close(tracker: ShotTracker) -> None:
+            size = (stream.meta.width, stream.meta.height)
+            for t in tracker.tracks(s.min_track):
+                embedded.append((t, embedder.submit(self._track_embedding, t, size, crops)))
+
         def flush() -> None:
             if not pending:
                 return
@@ -133,6 +151,8 @@ class VideoPipeline:
             found = dict(zip((f.index for f in fresh), self.heads.detect(fresh, size)))
             for frame in pending:
                 if not trackers or trackers[-1].shot != frame.shot:
+                    if trackers:
+                        close(trackers[-1])
                     trackers.append(ShotTracker(self.appearance, frame.shot, 0))
                 if frame.reuse_of is not None:
                     src = detected.get(frame.reuse_of, [])
@@ -153,6 +173,8 @@ class VideoPipeline:
                 flush()
             pending.append(frame)
         flush()
+        if trackers:
+            close(trackers[-1])
         sampled = counts["sampled"]
         reused = counts["reused"]
         meta = stream.meta
@@ -160,17 +182,9 @@ class VideoPipeline:
         timings["decode+detect"] = time.perf_counter() - started
 
         t0 = time.perf_counter()
-        tracks: list[Track] = []
-        for tr in trackers:
-            tracks.extend(tr.tracks(s.min_track))
-        tracks = [Track(i + 1, t.shot, t.detections) for i, t in enumerate(tracks)]
-        embeddings = []
-        for t in tracks:
-            descs = []
-            for d in best_detections(t, size, s.per_track):
-                image, face = crops[d]
-                descs.extend(self.faces.embed(image, [face]))
-            embeddings.append(np.mean(descs, axis=0) if descs else None)
+        tracks = [Track(i + 1, t.shot, t.detections) for i, (t, _) in enumerate(embedded)]
+        embeddings = [f.result() for _, f in embedded]
+        embedder.shutdown()
         threshold = s.person_threshold if s.person_threshold is not None else self.faces.threshold
         groups = cluster_tracks(tracks, embeddings, self.faces.distance, threshold)
         timings["embed+cluster"] = time.perf_counter() - t0

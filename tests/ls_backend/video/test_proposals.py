@@ -99,3 +99,37 @@ def test_predict_answers_from_the_cached_video_analysis(tmp_path, scene_video, p
     other = {"id": 8, "data": {"doc_key": "t8", "dialogue": DIALOGUE, "video": "unknown.mp4"}}
     (pred2,) = client.post("/predict", json={"tasks": [other]}).json["results"]
     assert _boxes(pred2["result"]) == []  # not pre-annotated yet: text proposals only, at once
+
+
+def test_exports_faces_writes_chinese_clip_training_files(tmp_path, release_lines):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from exports import release
+    from exports.cli import main as exports_main
+    from ls_backend.media.synth import video_for_dialogue
+
+    picked = [line for line in release_lines if '"C1C2"' in line][:1] + [line for line in release_lines if '"visual_annotations": []' not in line][:2]
+    dialogues = [release.loads(line) for line in picked]
+    root = tmp_path / "videos"
+    for d in dialogues[:2]:
+        video_for_dialogue(d, root / f"{d.doc_key}.mp4")  # the third has no video: reported, skipped
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    assert exports_main(["faces", str(src), "--video-root", str(root), "--out", str(tmp_path / "faces" / "train")]) == 1
+    imgs = (tmp_path / "faces" / "train_imgs.tsv").read_text().splitlines()
+    index = [json.loads(l) for l in (tmp_path / "faces" / "train_index.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [json.loads(l) for l in (tmp_path / "faces" / "train_texts.jsonl").read_text(encoding="utf-8").splitlines()]
+    boxes = [b for d in dialogues[:2] for b in d.boxes]
+    assert len(imgs) == len(index) == len(boxes)
+    for line, entry, box in zip(imgs, index, boxes):
+        image_id, b64 = line.split("\t")
+        crop = Image.open(io.BytesIO(base64.b64decode(b64)))
+        x1, y1, x2, y2 = (int(round(v)) for v in box.bbox)
+        assert int(image_id) == entry["image_id"] and crop.size == (x2 - x1, y2 - y1) and entry["label"] == box.label
+    group = next(e for e in index if e["label"] == "C1C2")
+    members = [c for c in dialogues[0].clusters if set(c.numbers) & {1, 2}]  # the group and each member's own cluster
+    assert sum(group["image_id"] in t["image_ids"] for t in texts) == len(members)
+    assert all(t["text"] and t["image_ids"] for t in texts)
