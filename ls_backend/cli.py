@@ -303,7 +303,13 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
 def cmd_preannotate(args: argparse.Namespace) -> int:
     from ls_backend.preannotate import preannotate
 
+    from ls_backend.pipeline.video.pipeline import VideoSettings
+
     config = _load_config(args, data_dir=args.data_dir, database_url=args.database_url)
+    try:
+        VideoSettings.from_config(config).check()
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     return preannotate(config, args.url, args.api_key, args.project, workers=args.workers)
 
 
@@ -336,10 +342,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     from ls_backend.config import Config
+    from ls_backend.pipeline.video.pipeline import VideoSettings
     from ls_backend.server import serve
 
     try:
         config = Config.load(args.config, data_dir=args.data_dir, database_url=args.database_url, text_model=args.text_model)
+        VideoSettings.from_config(config).check()
         serve(config, args.host, args.port, args.workers)
     except ValueError as exc:
         log.error("cannot start: %s", exc)

@@ -46,6 +46,25 @@ class VideoSettings:
         return cls(sample_fps=config.video_sample_fps, head_detector=config.head_detector, face_embedder=config.face_embedder,
                    person_threshold=config.person_threshold, device=config.device, tracker_appearance=config.tracker_appearance)
 
+    def check(self) -> None:
+        """Cheap start-up checks of the settings (paths exist, names known), without loading torch.
+
+        Raises:
+            ValueError: naming the setting and what is wrong.
+        """
+        if self.head_detector is not None and not Path(self.head_detector).is_file():
+            raise ValueError(f"head_detector: {self.head_detector}: no such checkpoint file")
+        if self.face_embedder.startswith("facenet:"):
+            weights = Path(self.face_embedder.split(":", 1)[1])
+            if not weights.is_file():
+                raise ValueError(f"face_embedder: {weights}: no such weights file")
+        elif self.face_embedder not in ("", "dlib"):
+            raise ValueError(f"face_embedder: expected 'dlib' or 'facenet:<weights path>', got {self.face_embedder!r}")
+        if self.tracker_appearance not in ("auto", "mobilenet", "histogram"):
+            raise ValueError(f"tracker_appearance: expected auto, mobilenet or histogram, got {self.tracker_appearance!r}")
+        if self.sample_fps <= 0:
+            raise ValueError(f"video_sample_fps: must be positive, got {self.sample_fps}")
+
     @property
     def version(self) -> str:
         heads = f"yolo:{self.head_detector.name}" if self.head_detector else "mtcnn"

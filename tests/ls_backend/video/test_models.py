@@ -65,3 +65,14 @@ def test_a_wrong_checkpoint_is_a_clear_error_at_load_time(tmp_path, settings, me
     with pytest.raises(ValueError) as err:
         VideoPipeline(settings(tmp_path)).load()
     assert message.format(tmp=tmp_path) in str(err.value)
+
+
+def test_ls_backend_start_refuses_a_missing_checkpoint_at_start_up(tmp_path, caplog):
+    import json
+
+    from ls_backend.cli import main as ls_main
+
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"head_detector": str(tmp_path / "nowhere.pt")}))
+    assert ls_main(["start", "--config", str(cfg), "--data-dir", str(tmp_path / "d"), "--port", "1"]) == 2
+    assert f"cannot start: head_detector: {tmp_path}/nowhere.pt: no such checkpoint file" in caplog.text
