@@ -133,3 +133,19 @@ def test_exports_faces_writes_chinese_clip_training_files(tmp_path, release_line
     members = [c for c in dialogues[0].clusters if set(c.numbers) & {1, 2}]  # the group and each member's own cluster
     assert sum(group["image_id"] in t["image_ids"] for t in texts) == len(members)
     assert all(t["text"] and t["image_ids"] for t in texts)
+
+
+def test_video_jobs_with_worker_processes(tmp_path, scene_video):
+    from ls_backend.media.synth import Placement, render
+    from ls_backend.pipeline.video.pipeline import VideoSettings
+    from ls_backend.store import Store
+
+    shutil.copy(scene_video[0], tmp_path / "a.mp4")
+    render(tmp_path / "b.mp4", [Placement(12, (100, 100, 300, 300), 0, 59)], size=(640, 360), fps=30, frame_count=60)
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    jobs = VideoJobs(VideoSettings(), MediaPolicy(root=tmp_path), tmp_path / "cache", store=store, workers=2)
+    seen = []
+    out = jobs.run(["a.mp4", "b.mp4", "missing.mp4"], progress=seen.append)
+    assert len(seen) == 3 and out["missing.mp4"].error and "no such file" in out["missing.mp4"].error
+    assert len(out["a.mp4"].analysis["persons"]) == 3 and len(out["b.mp4"].analysis["persons"]) == 1
+    assert store.video_result_for("b.mp4", VideoSettings().version).analysis == out["b.mp4"].analysis
