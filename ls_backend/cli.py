@@ -85,6 +85,30 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the data dir)")
     pa.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
 
+    ta = sub.add_parser("train-align", help="train text-to-person alignment: the pair scorer, and CN-CLIP's projections")
+    _data_options(ta, "train")
+    src = ta.add_mutually_exclusive_group(required=True)
+    src.add_argument("--frames", help="directory with the annotated dialogues' videos (<doc_key>.mp4)")
+    src.add_argument("--synthetic", action="store_true", help="plant scikit-image faces at the annotated boxes (what the shipped scorer uses)")
+    ta.add_argument("--out", required=True, help="output directory (align_scorer.json, align_pairs.jsonl.gz, clip/)")
+    ta.add_argument("--clip-checkpoint", help="CN-CLIP checkpoint (directory, or release file with --clip-model) to fine-tune")
+    ta.add_argument("--clip-model", help="'<vision>@<text>' of a release checkpoint, e.g. ViT-B-16@RoBERTa-wwm-ext-base-chinese")
+    ta.add_argument("--epochs", type=int, default=3, help="CLIP fine-tuning epochs (default: 3)")
+    ta.add_argument("--gazetteer", nargs="*", default=[], help="name lists (CMNER files or one name per line)")
+    ta.add_argument("--limit", type=int, help="use the first N dialogues only")
+
+    ea = sub.add_parser("evaluate-align", help="R@1/2/3 of text-to-person alignment on the synthetic set (faces planted at the boxes)")
+    _data_options(ea, "val")
+    ea.add_argument("--gallery-split", default="train", help="split whose named persons teach the gallery (default: train)")
+    ea.add_argument("--scorer", help="alignment scorer (default: the shipped one)")
+    ea.add_argument("--clip-checkpoint", help="CN-CLIP checkpoint to use")
+    ea.add_argument("--clip-model", help="'<vision>@<text>' of a release checkpoint")
+    ea.add_argument("--signals", default="names,clip,priors", help="comma-separated signals to use (default: names,clip,priors)")
+    ea.add_argument("--retrain", action="store_true", help="train the scorer on the gallery split with the same signals first (ablations)")
+    ea.add_argument("--gazetteer", nargs="*", default=[], help="name lists (CMNER files or one name per line)")
+    ea.add_argument("--limit", type=int, help="use the first N dialogues of each split only")
+    ea.add_argument("--json", dest="json_out", help="write the figures as JSON")
+
     ev = sub.add_parser("evaluate", help="score the text model against annotated dialogues")
     _data_options(ev, "val")
     ev.add_argument("--model", help="text model file or directory (default: the shipped model)")
@@ -110,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_project_create(args)
     if args.command == "preannotate" and (not args.url or not args.api_key):
         parser.error("preannotate needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
-    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "start": cmd_start, "preannotate": cmd_preannotate}
+    handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "start": cmd_start, "preannotate": cmd_preannotate,
+                "train-align": cmd_train_align, "evaluate-align": cmd_evaluate_align}
     if args.command in handlers:
         try:
             return handlers[args.command](args)
@@ -306,11 +331,137 @@ def cmd_preannotate(args: argparse.Namespace) -> int:
     from ls_backend.pipeline.video.pipeline import VideoSettings
 
     config = _load_config(args, data_dir=args.data_dir, database_url=args.database_url)
+    from ls_backend.pipeline.align.service import check_config as check_align_config
+
     try:
         VideoSettings.from_config(config).check()
+        check_align_config(config)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     return preannotate(config, args.url, args.api_key, args.project, workers=args.workers)
+
+
+def _titled(dialogues, titles):
+    from dataclasses import replace
+
+    return [replace(d, title=titles.get(d.doc_key, d.title)) for d in dialogues]
+
+
+def _clip(args):
+    if not getattr(args, "clip_checkpoint", None):
+        return None
+    from ls_backend.pipeline.align.clip import ClipEncoder
+
+    try:
+        return ClipEncoder(args.clip_checkpoint, args.clip_model)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _synthetic_examples(dialogues, all_dialogues, desc: str):
+    from tqdm import tqdm
+
+    from ls_backend.media.synth import faces
+    from ls_backend.pipeline.align import synthetic
+    from ls_backend.pipeline.video.faces import DlibFaces
+
+    facebook = synthetic.FaceBook(all_dialogues, len(faces()))
+    with tqdm(total=len(dialogues), desc=desc, unit="dialogue") as bar:
+        return synthetic.build(dialogues, facebook, DlibFaces(), progress=bar.update)
+
+
+def cmd_train_align(args: argparse.Namespace) -> int:
+    import gzip
+    import json
+
+    from exports.io import read_titles
+    from ls_backend.pipeline.align import synthetic
+    from ls_backend.pipeline.align.gallery import Gallery
+    from ls_backend.pipeline.align.train import finetune_clip, pair_samples
+    from ls_backend.pipeline.align.scorer import fit
+    from ls_backend.pipeline.align.clusters import text_clusters
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
+
+    clip = _clip(args)
+    titles = read_titles(args.titles)
+    dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
+    all_dialogues, _ = read_dialogues(args.data)
+    dialogues = _titled(dialogues, titles)[: args.limit]
+    if args.synthetic:
+        examples = _synthetic_examples(dialogues, all_dialogues, "plant faces")
+    else:
+        from ls_backend.pipeline.video.faces import DlibFaces
+
+        if not Path(args.frames).is_dir():
+            raise InputError(f"--frames {args.frames}: no such directory")
+        examples = synthetic.from_videos(dialogues, args.frames, DlibFaces())
+    if not examples:
+        raise InputError(f"{args.data}: no dialogue with boxes (and a video) to train alignment on")
+    gallery = synthetic.teach(Gallery(), examples)
+    gazetteer = frozenset(read_gazetteer(args.gazetteer))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if clip is not None:
+        pairs = []
+        for ex in examples:
+            for c in text_clusters(ex.dialogue, gazetteer):
+                for number in ex.gold.get(c.index, ()):
+                    person = next(p for p in ex.persons if p.number == number)
+                    pairs.append((c.text, person.crop, ex.dialogue.doc_key))
+        losses = finetune_clip(clip, pairs, epochs=args.epochs)
+        clip.save(out / "clip")
+        print(f"CLIP projections fine-tuned on {len(pairs)} pairs: NT-Xent {losses[0]:.4f} -> {losses[-1]:.4f}; saved to {out / 'clip'}")
+    samples, labels = pair_samples(examples, gallery, clip, gazetteer)
+    scorer = fit(samples, labels, info={"dialogues": len(examples), "source": "synthetic" if args.synthetic else str(args.frames)})
+    scorer.save(out / "align_scorer.json")
+    with gzip.open(out / "align_pairs.jsonl.gz", "wt", encoding="utf-8") as fh:  # the base of retraining in the loop
+        for f, y in zip(samples, labels):
+            fh.write(json.dumps({"f": {k: round(v, 5) for k, v in f.items()}, "y": y}, ensure_ascii=False) + "\n")
+    print(f"alignment scorer: {len(labels)} pairs ({sum(labels)} linked) from {len(examples)} dialogues -> {out / 'align_scorer.json'}")
+    return 1 if report.problems else 0
+
+
+def cmd_evaluate_align(args: argparse.Namespace) -> int:
+    import json
+
+    from exports.io import atomic_writer, read_titles
+    from ls_backend.pipeline.align import synthetic
+    from ls_backend.pipeline.align.aligner import Aligner
+    from ls_backend.pipeline.align.evaluate import recall_at_k
+    from ls_backend.pipeline.align.gallery import Gallery
+    from ls_backend.pipeline.align.scorer import AlignScorer, SHIPPED
+    from ls_backend.pipeline.align.train import train_scorer
+    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
+
+    signals = tuple(s.strip() for s in args.signals.split(",") if s.strip())
+    clip = _clip(args) if "clip" in signals else None
+    titles = read_titles(args.titles)
+    if not args.split:
+        raise InputError("evaluate-align needs --split (the gallery is taught from one split and queried on another)")
+    all_dialogues, report = read_dialogues(args.data)
+    evald = _titled(read_dialogues(args.data, args.split, args.only)[0], titles)[: args.limit]
+    teachd = _titled(read_dialogues(args.data, args.split, args.gallery_split)[0], titles)[: args.limit]
+    teach = _synthetic_examples(teachd, all_dialogues, f"{args.gallery_split}: plant faces")
+    examples = _synthetic_examples(evald, all_dialogues, f"{args.only}: plant faces")
+    gallery = synthetic.teach(Gallery(), teach) if "names" in signals else None
+    gazetteer = frozenset(read_gazetteer(args.gazetteer))
+    try:
+        scorer = train_scorer(teach, gallery, clip, gazetteer, signals) if args.retrain else AlignScorer.load(args.scorer or SHIPPED)
+        aligner = Aligner(scorer, gallery, clip, signals)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    scores = recall_at_k(aligner, examples, gazetteer)
+    scores.update(signals=list(signals), gallery_faces=len(gallery) if gallery else 0, gallery_names=len(gallery.known()) if gallery else 0)
+    for kind in ("all", "name", "noun", "pronoun"):
+        s = scores[kind]
+        fmt = lambda v: "  -  " if v is None else f"{100 * v:5.1f}"
+        print(f"{kind:8s} R@1 {fmt(s['R@1'])}  R@2 {fmt(s['R@2'])}  R@3 {fmt(s['R@3'])}  ({s['clusters']} clusters)")
+    print(f"assignment (a cluster gets exactly its persons, or none) {100 * scores['assignment_accuracy']:.1f} %; "
+          f"{scores['dialogues']} dialogues; gallery {scores['gallery_faces']} faces of {scores['gallery_names']} celebrities; signals {', '.join(signals)}")
+    if args.json_out:
+        with atomic_writer(args.json_out) as fh:
+            json.dump(scores, fh, indent=1, ensure_ascii=False)
+    return 1 if report.problems else 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -342,12 +493,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     from ls_backend.config import Config
+    from ls_backend.pipeline.align.service import check_config as check_align_config
     from ls_backend.pipeline.video.pipeline import VideoSettings
     from ls_backend.server import serve
 
     try:
         config = Config.load(args.config, data_dir=args.data_dir, database_url=args.database_url, text_model=args.text_model)
         VideoSettings.from_config(config).check()
+        check_align_config(config)
         serve(config, args.host, args.port, args.workers)
     except ValueError as exc:
         log.error("cannot start: %s", exc)

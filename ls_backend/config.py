@@ -37,6 +37,10 @@ class Config:
     label_studio_url: str | None = None  # the Label Studio host: its /data/... URLs are fetched with the token
     label_studio_token: str | None = None
     max_video_bytes: int = 512 * 1024 * 1024
+    # -- text-to-person alignment (see pipeline/align) --
+    align_scorer: Path | None = None  # default: the shipped one, then what the project's annotations train
+    clip_checkpoint: Path | None = None  # CN-CLIP directory (config.json + model.pt) or release checkpoint file
+    clip_model: str | None = None  # "<vision>@<text>" of a release checkpoint
 
     @property
     def db_url(self) -> str:
@@ -75,7 +79,7 @@ class Config:
                 continue
             raw = values[f.name]
             try:
-                if f.name in ("data_dir", "text_model", "head_detector", "media_root"):
+                if f.name in ("data_dir", "text_model", "head_detector", "media_root", "align_scorer", "clip_checkpoint"):
                     typed[f.name] = Path(raw) if raw not in (None, "") else None
                 elif f.name in ("retrain_debounce", "version_check_seconds", "video_sample_fps"):
                     typed[f.name] = float(raw)

@@ -82,6 +82,7 @@ class TextService:
         self.latencies: deque[float] = deque(maxlen=2000)
         self.trainer = Trainer(self, config.retrain_debounce)
         self.video_settings = VideoSettings.from_config(config)
+        self._align = None
         interrupted = self.store.interrupt_stale_runs()
         if interrupted:
             log.warning("%d training run(s) were interrupted by a previous stop; their versions were never activated", interrupted)
@@ -146,10 +147,41 @@ class TextService:
             self.store.cache(key, version, prediction)
         video = self.video_analysis(task["data"].get("video"))
         if video is not None:
-            prediction = proposals.prediction(prediction["result"], prediction["score"], video, version)
+            prediction = self._with_video(dialogue, model, version, prediction, video)
         self.stats["predictions"] += 1
         self.latencies.append(time.perf_counter() - started)
         return prediction
+
+    @property
+    def align(self):
+        """The alignment service (scorer, gallery, optional CN-CLIP), built on first use."""
+        if self._align is None:
+            from ls_backend.pipeline.align.service import AlignService
+
+            clip = None
+            if self.config.clip_checkpoint is not None:
+                from ls_backend.pipeline.align.clip import ClipEncoder
+
+                clip = ClipEncoder(self.config.clip_checkpoint, self.config.clip_model)
+            self._align = AlignService(self.store, self.config.data_dir, self.config.face_embedder, self.config.align_scorer, clip)
+        return self._align
+
+    def _with_video(self, dialogue: Dialogue, model: TextModel, version: str, prediction: dict, video: dict) -> dict:
+        """Text proposals plus the persons linked to their clusters (boxes numbered like the clusters)."""
+        from ls_backend.pipeline.align.aligner import persons_from_analysis
+        from ls_backend.pipeline.align.clusters import text_clusters
+        from ls_backend.pipeline.align.link import linked_prediction
+        from ls_backend.pipeline.text.features import HASHTAG
+
+        try:
+            aligner = self.align.aligner()
+            predicted, _ = predict_dialogue(model, dialogue)
+            clusters = text_clusters(predicted, model.gazetteer, aligner.gallery.known() if aligner.gallery else ())
+            alignment = aligner.align(clusters, persons_from_analysis(video), HASHTAG.findall(dialogue.title or ""))
+            return linked_prediction(predicted, prediction["score"], video, alignment, version)
+        except (ValueError, KeyError) as exc:  # never lose the text proposals over the video part
+            log.warning("%s: alignment failed (%s); persons proposed unlinked", dialogue.doc_key, exc)
+            return proposals.prediction(prediction["result"], prediction["score"], video, version)
 
     def video_analysis(self, ref: Any) -> dict | None:
         """The cached analysis of a task's video (``ls-backend preannotate`` computes them), or None."""
@@ -182,6 +214,7 @@ class TextService:
                 if ann.get("was_cancelled"):
                     continue
                 self.store.upsert_annotation(ann["id"], ann_task.get("id"), (event.get("project") or {}).get("id"), data, result)
+                self._teach_gallery(ann["id"], ann_task, result)
                 n += 1
             self.stats["annotations_received"] += n
             self.trainer.notify()
@@ -196,6 +229,20 @@ class TextService:
             self.trainer.notify(immediate=True)
             return "training started"
         return f"ignored {action!r}"
+
+    def _teach_gallery(self, ls_annotation_id: int, task: dict, result: list) -> None:
+        """Named persons of an annotated task whose video was analysed go into the celebrity gallery."""
+        video = self.video_analysis(task.get("data", {}).get("video"))
+        if video is None:
+            return
+        try:
+            dialogue = labelstudio.from_task({"id": task.get("id"), "data": task["data"]}, result)
+            taught = self.align.teach(ls_annotation_id, dialogue, video)
+        except (ValueError, KeyError) as exc:
+            log.warning("annotation %s: cannot teach the gallery: %s", ls_annotation_id, exc)
+            return
+        if taught:
+            log.info("annotation %s taught the gallery %d face(s)", ls_annotation_id, taught)
 
     def training_set(self) -> tuple[list[Dialogue], dict[str, str], int]:
         """Shipped training data plus the live annotations (an annotated doc_key replaces the shipped one)."""
@@ -236,9 +283,26 @@ class TextService:
             seconds = time.monotonic() - started
             self.store.finish_run(run, "done", version=version, seconds=seconds)
             self._activate(version, model)
+            self._retrain_alignment(model)
             self.stats["trainings"] += 1
             log.info("new text model %s from %d dialogues (%d annotated) in %.1f s", version, len(dialogues), n_ann, seconds)
             return version
+
+    def _retrain_alignment(self, model: TextModel) -> None:
+        annotated = []
+        for row in self.store.live_annotations():
+            video = self.video_analysis(row.task_data.get("video"))
+            if video is None:
+                continue
+            try:
+                annotated.append((labelstudio.from_task({"id": row.task_id, "data": row.task_data}, row.result), video))
+            except ValueError:
+                continue
+        if annotated:
+            try:
+                self.align.retrain(annotated, model.gazetteer)
+            except ValueError as exc:
+                log.warning("alignment scorer not retrained: %s", exc)
 
     def metrics(self) -> dict[str, Any]:
         lat = sorted(self.latencies)

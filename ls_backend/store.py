@@ -88,6 +88,19 @@ class VideoRef(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class GalleryFace(Base):
+    """A face embedding of a person an annotator named (the celebrity gallery)."""
+
+    __tablename__ = "gallery"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    embedder: Mapped[str] = mapped_column(String(50), index=True)
+    embedding: Mapped[list] = mapped_column(JSON)
+    ls_annotation_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    doc_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
 def video_key(content_hash: str, pipeline_version: str) -> str:
     return hashlib.sha256(f"{content_hash}|{pipeline_version}".encode()).hexdigest()
 
@@ -224,3 +237,17 @@ class Store:
                 s.add(VideoRef(video_ref=video_ref, pipeline_version=pipeline_version, key=key))
             else:
                 ref.key, ref.updated_at = key, _now()
+
+    # -- celebrity gallery --------------------------------------------------------------
+    def gallery_faces(self, embedder: str) -> list[tuple[str, list[float], str | None]]:
+        with self.session() as s:
+            rows = s.scalars(select(GalleryFace).where(GalleryFace.embedder == embedder).order_by(GalleryFace.id))
+            return [(r.name, list(r.embedding), r.doc_key) for r in rows]
+
+    def set_gallery_faces(self, ls_annotation_id: int, embedder: str, faces: list[tuple[str, list[float], str | None]]) -> None:
+        """Replace the faces an annotation taught (an updated annotation teaches again)."""
+        with self.session() as s:
+            for row in s.scalars(select(GalleryFace).where(GalleryFace.ls_annotation_id == ls_annotation_id)):
+                s.delete(row)
+            for name, vector, doc_key in faces:
+                s.add(GalleryFace(name=name, embedder=embedder, embedding=[float(v) for v in vector], ls_annotation_id=ls_annotation_id, doc_key=doc_key))

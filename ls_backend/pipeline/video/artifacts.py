@@ -123,6 +123,7 @@ class Person:
     key: KeyFrame
     screen_time: float  # seconds the person is seen (sum of track spans)
     embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
+    crop: str | None = field(default=None, repr=False, compare=False)  # base64 JPEG of the face on the key frame
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class VideoAnalysis:
                     "screen_time": round(p.screen_time, 3),
                     "tracks": [{"shot": t.shot, "first": t.first, "last": t.last} for t in p.tracks],
                     "embedding": [round(float(v), 5) for v in p.embedding] if p.embedding is not None else None,
+                    "crop": p.crop,
                 }
                 for p in self.persons
             ],

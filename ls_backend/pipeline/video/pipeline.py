@@ -217,12 +217,27 @@ class VideoPipeline:
             embs = [embeddings[i] for i in g if embeddings[i] is not None]
             persons.append((screen, member, key, np.mean(embs, axis=0) if embs else None))
         persons.sort(key=lambda p: (-p[0], p[1][0].first))
-        out = tuple(Person(n + 1, tuple(sorted(m, key=lambda t: t.first)), k, round(st, 3), e) for n, (st, m, k, e) in enumerate(persons))
+        out = tuple(Person(n + 1, tuple(sorted(m, key=lambda t: t.first)), k, round(st, 3), e, _jpeg(crops[k.detection][0]))
+                    for n, (st, m, k, e) in enumerate(persons))
         timings["total"] = time.perf_counter() - started
         timings["detected_frames"] = float(sampled - reused)
         log.info("%s: %d frames, %d sampled (%d detected), %d shots, %d tracks, %d persons in %.1f s", path, meta.frame_count, sampled,
                  sampled - reused, len(shots.starts), len(tracks), len(out), timings["total"])
         return VideoAnalysis(meta, shots.shots(meta.frame_count), out, sampled, self.version, timings)
+
+
+def _jpeg(image: np.ndarray, side: int = 112) -> str:
+    """A small base64 JPEG of a face crop (what alignment's image encoder and people see)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    img = Image.fromarray(np.ascontiguousarray(image))
+    img.thumbnail((side, side))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _in_thread(items: Iterator[SampledFrame], depth: int = 16) -> Iterator[SampledFrame]:

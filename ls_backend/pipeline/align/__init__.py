@@ -1,0 +1,1 @@
+"""Text-to-person alignment: which person in the video each text cluster refers to."""

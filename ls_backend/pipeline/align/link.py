@@ -1,0 +1,77 @@
+"""An alignment turned into the predicted dialogue: cluster labels, one head box per linked
+cluster (with the celebrity name when the gallery knows the face), and the persons no cluster
+took as extra boxes numbered after every cluster.
+
+Numbers: linked single clusters get C1, C2 ... in dialogue order; a person in a group but in no
+single cluster gets the next number; a group cluster is labelled with its members' numbers
+("C1C2") and its box is the union of its members' key-frame head boxes, on the key frame of
+its most seen member (the boxes come from different frames: an approximation to confirm).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from exports import labelstudio
+from exports.dialogue import Box, Dialogue
+from ls_backend.pipeline.align.artifacts import Alignment
+from ls_backend.pipeline.video import proposals as video_proposals
+
+
+def linked_dialogue(predicted: Dialogue, alignment: Alignment, analysis: Mapping[str, Any]) -> tuple[Dialogue, list[int]]:
+    """The dialogue with labels and boxes, and the numbers of the persons no cluster took."""
+    persons = {p["number"]: p for p in analysis["persons"]}
+    number_of: dict[int, int] = {}  # person -> cluster number
+    next_number = 1
+    for ci, _ in enumerate(predicted.clusters):
+        members = alignment.assigned.get(ci, ())
+        if len(members) == 1 and members[0] not in number_of:
+            number_of[members[0]] = next_number
+            next_number += 1
+    for ci, _ in enumerate(predicted.clusters):
+        for p in alignment.assigned.get(ci, ()):
+            if p not in number_of:
+                number_of[p] = next_number
+                next_number += 1
+    clusters, boxes, labelled = [], [], set()
+    for ci, cluster in enumerate(predicted.clusters):
+        members = alignment.assigned.get(ci, ())
+        if not members:
+            clusters.append(replace(cluster, label="none"))
+            continue
+        label = "".join(f"C{n}" for n in sorted(number_of[p] for p in members))
+        clusters.append(replace(cluster, label=label))
+        if label in labelled:
+            continue
+        labelled.add(label)
+        ps = [persons[p] for p in members]
+        lead = max(ps, key=lambda p: p["screen_time"])
+        x1 = min(p["bbox"][0] for p in ps)
+        y1 = min(p["bbox"][1] for p in ps)
+        x2 = max(p["bbox"][2] for p in ps)
+        y2 = max(p["bbox"][3] for p in ps)
+        name = alignment.names.get(lead["number"], ("", 0.0))[0] if len(ps) == 1 else ""
+        boxes.append(Box(label, int(lead["frame"]), (round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)), name))
+    meta = analysis["meta"]
+    dialogue = replace(predicted, clusters=tuple(clusters), boxes=tuple(boxes), fps=meta["fps"],
+                       frame_size=(meta["width"], meta["height"]), frame_count=meta["frame_count"], layout=None)
+    taken = {p for members in alignment.assigned.values() for p in members}
+    return dialogue, [n for n in persons if n not in taken]
+
+
+def linked_prediction(predicted: Dialogue, text_score: float, analysis: Mapping[str, Any], alignment: Alignment, version: str) -> dict[str, Any]:
+    """Label Studio prediction: text regions with their numbers, linked boxes, then the unlinked persons."""
+    dialogue, free = linked_dialogue(predicted, alignment, analysis)
+    result = labelstudio.to_result(dialogue)
+    if free:
+        rest = {**analysis, "persons": [p for p in analysis["persons"] if p["number"] in free]}
+        first = max((n for nums in labelstudio.cluster_numbers(dialogue) for n in nums), default=0) + 1
+        extra = video_proposals.video_results(rest, first)
+        for r in extra:
+            if r["from_name"] == "comment":
+                r["value"]["text"] = [f"{len(free)} person(s) in the video were not linked to any cluster (boxes from C{first} on); "
+                                      "relabel or delete them."]
+        result += extra
+    score = round(text_score * (0.5 + 0.5 * alignment.confidence), 6)
+    return {"result": result, "score": score, "model_version": version}
