@@ -284,8 +284,17 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
     from ls_backend.pipeline.video.pipeline import VideoSettings
     from ls_backend.service import TaskError, dialogue_from_task
     from ls_backend.video_jobs import VideoJobs, task_list, video_refs
+    from ls_backend.pipeline.align.aligner import Aligner, persons_from_analysis
+    from ls_backend.pipeline.align.clusters import text_clusters
+    from ls_backend.pipeline.align.link import linked_dialogue, linked_prediction
+    from ls_backend.pipeline.align.scorer import SHIPPED as SHIPPED_SCORER, AlignScorer
+    from ls_backend.pipeline.text.features import HASHTAG
 
     config = _load_config(args)
+    try:  # offline: the configured (or shipped) scorer, no gallery (it lives in a backend's store)
+        aligner = Aligner(AlignScorer.load(config.align_scorer or SHIPPED_SCORER), None, _clip_of(config))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     path = Path(args.tasks)
     try:
         tasks = task_list(json.loads(path.read_text(encoding="utf-8")), str(path))
@@ -310,11 +319,24 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
         analysis = outcome.analysis if outcome else None
         if outcome and outcome.error:
             problems += 1
+        alignment = None
+        if analysis is not None:
+            clusters = text_clusters(predicted, model.gazetteer)
+            alignment = aligner.align(clusters, persons_from_analysis(analysis), HASHTAG.findall(predicted.title or ""))
         if args.format == "release":
-            out.append(proposals.release_line(release.to_line(predicted), analysis, predicted))
+            if alignment is None:
+                out.append(release.to_line(predicted))
+            else:
+                linked, free = linked_dialogue(predicted, alignment, analysis)
+                rest = {**analysis, "persons": [p for p in analysis["persons"] if p["number"] in free]}
+                out.append(proposals.release_line(release.to_line(linked), rest if free else None, linked))
         else:
             item = dict(task)
-            item["predictions"] = [proposals.prediction(labelstudio.to_result(predicted), confidence, analysis, model.version)]
+            text_result = labelstudio.to_result(predicted)
+            if alignment is None:
+                item["predictions"] = [proposals.prediction(text_result, confidence, None, model.version)]
+            else:
+                item["predictions"] = [linked_prediction(predicted, confidence, analysis, alignment, model.version)]
             out.append(item)
     with atomic_writer(args.out) as fh:
         if args.format == "release":
@@ -339,6 +361,14 @@ def cmd_preannotate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     return preannotate(config, args.url, args.api_key, args.project, workers=args.workers)
+
+
+def _clip_of(config):
+    if config.clip_checkpoint is None:
+        return None
+    from ls_backend.pipeline.align.clip import ClipEncoder
+
+    return ClipEncoder(config.clip_checkpoint, config.clip_model)
 
 
 def _titled(dialogues, titles):

@@ -1,9 +1,9 @@
-"""Person proposals from a video analysis, in Label Studio's and the release's terms.
+"""Person proposals that no text cluster took, in Label Studio's and the release's terms.
 
-Until text-to-person alignment exists, persons are **not** linked to text clusters: they are
-numbered by screen time (most seen first) with the cluster numbers that follow the text
-clusters' numbers, so that no box falsely claims a text cluster; the annotator relabels each
-box with its cluster's number. The prediction says so in its comment.
+Persons that alignment (``pipeline/align``) did not link to a cluster -- or all persons, when
+alignment is not run -- are numbered by screen time (most seen first) with the cluster numbers
+that follow every cluster's number, so that no box falsely claims a cluster; the annotator
+relabels or deletes them. The prediction says so in its comment.
 """
 from __future__ import annotations
 
@@ -68,11 +68,12 @@ def visual_annotations(analysis: Mapping[str, Any], first: int) -> list[dict[str
 
 
 def release_line(text_line: str, analysis: Mapping[str, Any] | None, dialogue: Dialogue) -> str:
-    """The predicted release line with the persons' boxes added (same serialisation as the release file)."""
+    """The predicted release line with the (unlinked) persons' boxes appended after its own
+    (same serialisation as the release file)."""
     if analysis is None:
         return text_line
     record = json.loads(text_line)
-    record["visual_annotations"] = visual_annotations(analysis, first_person_number(dialogue))
+    record["visual_annotations"] = list(record.get("visual_annotations") or []) + visual_annotations(analysis, first_person_number(dialogue))
     return json.dumps(record, ensure_ascii=False)
 
 
