@@ -90,7 +90,7 @@ def finetune_clip(encoder, pairs: Sequence[tuple[str, np.ndarray, str]], epochs:
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss)
+            total += float(loss.detach())
         losses.append(total / len(groups))
         log.info("train-align: CLIP epoch %d, NT-Xent loss %.4f", len(losses), losses[-1])
     model.eval()
