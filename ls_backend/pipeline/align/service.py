@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agreement.visual import iou
 from exports.dialogue import Dialogue
 from ls_backend.pipeline.align.aligner import Aligner, persons_from_analysis
 from ls_backend.pipeline.align.artifacts import PersonCandidate
@@ -29,14 +30,6 @@ def _cosine(a, b) -> float:
 
 def embedder_name(face_embedder: str) -> str:
     return "facenet" if face_embedder.startswith("facenet:") else "dlib"
-
-
-def iou(a: Sequence[float], b: Sequence[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def person_for_box(persons: Sequence[PersonCandidate], analysis: Mapping[str, Any], frame: int, bbox: Sequence[float]) -> PersonCandidate | None:

@@ -1,7 +1,6 @@
 """The backend learns a celebrity's face from one annotation and names it in another video."""
 from __future__ import annotations
 
-import shutil
 
 from exports import labelstudio
 from exports.dialogue import Box, Cluster, Dialogue, Turn
