@@ -108,6 +108,17 @@ def start_backend(directory: Path, host: str, port: int) -> tuple[subprocess.Pop
     raise LabelStudioError(f"the ML backend did not answer on {url} within 120 s; see {log_path}")
 
 
+def preannotate_videos(directory: Path, url: str, token: str, project_id: int) -> None:
+    """The video pipeline over the demo's tasks (cached in the backend's store: instant on a re-run)."""
+    from ls_backend.config import Config
+    from ls_backend.preannotate import preannotate
+
+    config = Config.load(data_dir=directory / "backend")
+    status = preannotate(config, url, token, project_id)
+    if status:
+        log.warning("some demo videos could not be pre-annotated (see above); their tasks keep their text proposals")
+
+
 def stop_process(proc: subprocess.Popen | None) -> None:
     if proc is None or proc.poll() is not None:
         return
@@ -147,10 +158,11 @@ def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKE
         server.start()
         client = LabelStudio(base_url=server.url, api_key=server.token)
         project_id, created = prepare(client, media, server.url, ml_backend=backend_url)
+        preannotate_videos(directory, server.url, creds["token"], project_id)
         print(
             f"\nMCR Studio demo is running ({'new' if created else 'reused'} project {project_id}).\n"
             f"  Open      {server.url}/projects/{project_id}/data\n"
-            f"  Backend   {backend_url} (text pre-annotation, learns from each submitted annotation)\n"
+            f"  Backend   {backend_url} (mentions, clusters, person boxes linked to them; learns from each submitted annotation)\n"
             f"  Log in    {creds['username']} / {creds['password']}\n"
             f"  API token {creds['token']}\n"
             f"  Data      {directory}\n"

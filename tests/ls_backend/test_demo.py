@@ -69,6 +69,8 @@ def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(req, timeout=10) as resp:
             predictions = json.loads(resp.read())
         assert len(predictions) == 5 and all(p["model_version"].startswith("text-") for p in predictions)  # from the backend
+        with_persons = [p for p in predictions if any(r["type"] == "videorectangle" for r in p["result"])]
+        assert len(with_persons) == 4  # preannotated; the third demo video shows nobody
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     finally:
