@@ -27,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+SAMPLE_FPS = [2.0]
 
 
 def make_clip(path: Path, seconds: int = 30, fps: int = 30, size=(1280, 720), grain: float = 2.0) -> Path:
@@ -61,7 +62,7 @@ if what == "decode":
     out = {{"seconds": dt, "frames": n}}
 else:
     from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
-    p = VideoPipeline(VideoSettings(device="{device}")).load()
+    p = VideoPipeline(VideoSettings(device="{device}", sample_fps={fps})).load()
     clips = sys.argv[3:] or [clip]
     p.analyse(sys.argv[2])  # warm models (first-call allocations), as in a run over a project
     t = time.perf_counter()
@@ -75,7 +76,7 @@ print(json.dumps(out))
 
 
 def child(what: str, clips: list[Path], threads: int, device: str = "cpu") -> dict:
-    code = CHILD.format(repo=str(REPO), threads=threads, device=device)
+    code = CHILD.format(repo=str(REPO), threads=threads, device=device, fps=SAMPLE_FPS[0])
     res = subprocess.run([sys.executable, "-c", code, what, *map(str, clips)], capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise SystemExit(f"{what} failed:\n{res.stderr[-3000:]}")
@@ -90,7 +91,9 @@ def main() -> int:
     ap.add_argument("--clips", type=int, default=40)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--grain", type=float, default=2.0, help="sensor noise of the composed clip (0: clean)")
+    ap.add_argument("--sample-fps", type=float, default=2.0, help="frames per second the detector looks at (default: 2, the pipeline's default)")
     args = ap.parse_args()
+    SAMPLE_FPS[0] = args.sample_fps
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         clip = make_clip(Path(tmp) / "clip30s.mp4", grain=args.grain)
@@ -106,7 +109,7 @@ def main() -> int:
         p = statistics.median(r["seconds"] for r in pipe)
         last = pipe[-1]
         print(f"decode every frame to RGB: {d:.2f} s ({decode[-1]['frames']} frames; runs {[round(r['seconds'], 2) for r in decode]})")
-        print(f"pipeline (embedded models, {args.threads} threads): {p:.2f} s (runs {[round(r['seconds'], 2) for r in pipe]}); "
+        print(f"pipeline (embedded models, {args.threads} threads, {args.sample_fps:g} fps sampled): {p:.2f} s (runs {[round(r['seconds'], 2) for r in pipe]}); "
               f"{last['sampled']} frames sampled, {last['shots']} shots, {last['persons']} persons; stages {last['timings']}")
         print(f"ratio pipeline / decode: {p / d:.2f} (target <= 2.0)")
         print(f"peak RSS: pipeline {max(r['peak_rss_mb'] for r in pipe):.0f} MB, decode {max(r['peak_rss_mb'] for r in decode):.0f} MB")
