@@ -51,9 +51,41 @@ def test_preannotate_a_project_with_videos(ls_server, ls_client, release_lines, 
     assert not [r for r in broken["result"] if r["type"] == "videorectangle"]  # still gets its text proposals
     assert any(r["from_name"] == "mention" for r in broken["result"])
 
+    # what the annotator sees: the proposals in the editor, the person boxes on the video
+    _look_at_task(ls_server, ls_client, project_id, keys[0], len(shown[keys[0]][0]["result"]))
+
     # a second run resumes: analyses come from the store, nothing is uploaded twice
     caplog.clear()
     caplog.set_level(logging.INFO, logger="ls_backend.preannotate")
     assert preannotate(config, ls_server.url, ls_server.token, project_id) == 1
     assert "0 predictions uploaded, 3 already there" in caplog.text
     assert {k: len(v) for k, v in _predictions(ls_client, project_id).items()} == {k: 1 for k in keys}
+
+
+def _look_at_task(ls_server, ls_client, project_id: int, doc_key: str, regions: int) -> None:
+    import os
+    import shutil
+    from pathlib import Path
+
+    from tests.support.browser import browser_page, login
+
+    repo = Path(__file__).resolve().parents[3]
+    task = next(t for t in ls_client.tasks.list(project=project_id) if t.data["doc_key"] == doc_key)
+    shots = repo / "out" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with browser_page() as (page, errors):
+        login(page, ls_server.url, ls_server.username, ls_server.password)
+        page.goto(f"{ls_server.url}/projects/{project_id}/data?task={task.id}")
+        page.wait_for_function(
+            "() => { const v = document.querySelector('.lsf-video video, video'); return v && v.readyState >= 2 && !v.error; }",
+            timeout=90_000,
+        )
+        page.wait_for_selector(".lsf-tree__node_type_videorectangleregion", timeout=60_000)
+        assert page.locator(".lsf-tree__node_type_videorectangleregion").count() == 3
+        page.locator(".lsf-tree__node_type_videorectangleregion").first.click()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(shots / "preannotated.png"))
+        assert page.get_by_text("error rendering").count() == 0
+        assert errors == [], f"page errors: {errors}"
+    if os.environ.get("MCR_UPDATE_DOCS"):
+        shutil.copyfile(shots / "preannotated.png", repo / "docs" / "preannotated.png")
