@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/exports_bench.py
 	$(PY) bench/backend_bench.py
 	$(PY) bench/agreement_bench.py
+	$(PY) bench/video_bench.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache .hypothesis
