@@ -84,11 +84,12 @@ class Context:
     hashtags: tuple[str, ...]
     gazetteer: frozenset[str]
     names: LinearModel | None = None  # name-likeness of a span, learned from NER data (CMNER PER)
+    dialogue: str = ""  # the whole dialogue's text (repeated strings are likelier mentions)
 
     @classmethod
-    def of(cls, title: str | None, gazetteer: frozenset[str], names: LinearModel | None = None) -> Context:
+    def of(cls, title: str | None, gazetteer: frozenset[str], names: LinearModel | None = None, dialogue: str = "") -> Context:
         title = title or ""
-        return cls(title, tuple(HASHTAG.findall(title)), gazetteer, names)
+        return cls(title, tuple(HASHTAG.findall(title)), gazetteer, names, dialogue)
 
     def name_evidence(self, text: str) -> list[str]:
         out = []
@@ -155,6 +156,9 @@ def span_features(turn: TurnInfo, s: int, e: int, turn_index: int, ctx: Context)
     for ev in ctx.name_evidence(span):
         f.append(f"name={ev}")
         f.append(f"name={ev}|len={min(n, 4)}")
+    if n >= 2 and ctx.dialogue.count(span) >= 2:
+        f.append(f"rep|len={min(n, 4)}")
+        f.append(f"rep|align={int(aligned[0])}{int(aligned[1])}")
     if ctx.names is not None and 2 <= n <= NAME_MAX_LEN:
         p = ctx.names.score(name_features(text, s, e))
         bucket = next(i for i, b in enumerate(NAME_BUCKETS) if p < b)

@@ -86,7 +86,7 @@ class TextModel:
     # -- prediction ------------------------------------------------------------------
     def mention_scores(self, turn_texts: Sequence[str], title: str | None) -> list[tuple[tuple[int, int], float]]:
         """Probability of every candidate span (dialogue token offsets; one token per character)."""
-        ctx = F.Context.of(title, self.gazetteer, self.names)
+        ctx = F.Context.of(title, self.gazetteer, self.names, "".join(turn_texts))
         out = []
         offset = 0
         for ti, info in enumerate(F.dialogue_infos(turn_texts)):
@@ -176,7 +176,7 @@ def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], 
         if any(len(tok) != 1 for t in d.turns for tok in t.tokens):
             continue  # the embedded model works on characters
         title = titles.get(d.doc_key)
-        ctx = F.Context.of(title, gazetteer, names)
+        ctx = F.Context.of(title, gazetteer, names, "".join(_texts(d)))
         gold = {s for c in d.clusters for s in c.spans}
         offset = 0
         for ti, info in enumerate(F.dialogue_infos(_texts(d))):
