@@ -118,7 +118,7 @@ class KeyFrame:
 class Person:
     """Tracks of the same person across shots (joined by face embeddings)."""
 
-    number: int  # 1-based; ordered by screen time until text-to-person alignment exists
+    number: int  # 1-based, ordered by screen time (alignment later links persons to clusters)
     tracks: tuple[Track, ...]
     key: KeyFrame
     screen_time: float  # seconds the person is seen (sum of track spans)
