@@ -22,6 +22,7 @@ from ls_backend.pipeline.text.linear import LinearModel, fit
 log = logging.getLogger(__name__)
 
 FORMAT = "mcr-text-model/1"
+DEICTIC = {"I", "YOU", "WE", "YOUPL"}
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "text_model.json"
 
 
@@ -35,6 +36,7 @@ class TextModel:
     gazetteer: frozenset[str] = frozenset()
     info: dict[str, Any] = field(default_factory=dict)
     names: LinearModel | None = None  # name-likeness of spans (see names.py)
+    singleton_pronoun_threshold: float = 0.6
 
     # -- persistence ---------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -44,7 +46,8 @@ class TextModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "format": FORMAT, "info": self.info,
-            "thresholds": {"mention": self.mention_threshold, "nested": self.nested_threshold, "link": self.link_threshold},
+            "thresholds": {"mention": self.mention_threshold, "nested": self.nested_threshold, "link": self.link_threshold,
+                           "singleton_pronoun": self.singleton_pronoun_threshold},
             "gazetteer": sorted(self.gazetteer), "mention": self.mention.to_json(), "pair": self.pair.to_json(),
         }
         if self.names is not None:
@@ -77,6 +80,7 @@ class TextModel:
             LinearModel.from_json(data["mention"]), LinearModel.from_json(data["pair"]),
             float(t["mention"]), float(t["nested"]), float(t["link"]), frozenset(data["gazetteer"]), dict(data.get("info", {})),
             LinearModel.from_json(data["names"]) if data.get("names") else None,
+            float(t.get("singleton_pronoun", 0.0)),
         )
 
     @property
@@ -145,8 +149,20 @@ class TextModel:
         return Clusters(clusters, round(min(1.0, max(0.0, confidence)), 6))
 
     def predict(self, turn_texts: Sequence[str], title: str | None = None) -> tuple[Mentions, Clusters]:
+        """Mentions and clusters. A first- or second-person pronoun (我, 你, 我们, 你们) that links to nothing
+        is dropped unless its mention probability reaches ``singleton_pronoun_threshold``: the data annotates
+        我 / 你 mostly when they corefer with something (the video's own voice), rarely alone."""
         mentions = self.detect(turn_texts, title)
-        return mentions, self.cluster(turn_texts, title, mentions)
+        clusters = self.cluster(turn_texts, title, mentions)
+        text = "".join(turn_texts)
+        prob = dict(zip(mentions.spans, mentions.scores))
+        drop = {c[0] for c in clusters.clusters if len(c) == 1 and F.PRONOUN_CLASS.get(text[c[0][0] : c[0][1] + 1]) in DEICTIC
+                and prob.get(c[0], 1.0) < self.singleton_pronoun_threshold}
+        if not drop:
+            return mentions, clusters
+        kept = [(s, p) for s, p in zip(mentions.spans, mentions.scores) if s not in drop]
+        return (Mentions(tuple(s for s, _ in kept), tuple(p for _, p in kept)),
+                Clusters(tuple(c for c in clusters.clusters if not (len(c) == 1 and c[0] in drop)), clusters.confidence))
 
 
 def _mention_infos(turn_texts: Sequence[str], title: str | None, spans: Iterable[tuple[int, int]], gazetteer: frozenset[str]) -> list[F.MentionInfo]:

@@ -135,3 +135,30 @@ def test_the_name_model_learns_names_from_ner_data_and_feeds_the_mention_model()
     info = F.TurnInfo.of(text)
     assert any(f.startswith("namep=") for f in F.span_features(info, 9, 10, 0, ctx))
     assert SHIPPED.exists() and TextModel.load(SHIPPED).names is not None  # the shipped model carries it
+
+
+def test_lone_first_and_second_person_pronouns_are_dropped_below_their_threshold(val):
+    from dataclasses import replace
+
+    from ls_backend.pipeline.text.model import DEICTIC
+    from ls_backend.pipeline.text import features as F
+
+    titles = read_titles(TITLES)
+    shipped = TextModel.load(SHIPPED)
+    assert shipped.singleton_pronoun_threshold == 0.6
+    keep_all, drop_all = replace(shipped, singleton_pronoun_threshold=0.0), replace(shipped, singleton_pronoun_threshold=1.01)
+    dropped = 0
+    for d in val:
+        texts = [t.text for t in d.turns]
+        text = "".join(texts)
+        _, before = keep_all.predict(texts, titles.get(d.doc_key))
+        mentions, after = drop_all.predict(texts, titles.get(d.doc_key))
+        lone = [c for c in before.clusters if len(c) == 1 and F.PRONOUN_CLASS.get(text[c[0][0] : c[0][1] + 1]) in DEICTIC]
+        assert [c for c in before.clusters if c not in lone] == list(after.clusters)  # linked ones and all others stay
+        assert not set(mentions.spans) & {c[0] for c in lone}
+        dropped += len(lone)
+    assert dropped > 0
+    # on val the shipped threshold raises mention precision without losing CoNLL F1
+    plain = evaluate(lambda d: keep_all.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, val)
+    tuned = evaluate(lambda d: shipped.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, val)
+    assert tuned["mentions"]["precision"] > plain["mentions"]["precision"] and tuned["conll"]["f1"] >= plain["conll"]["f1"]
