@@ -1,9 +1,10 @@
 """Configuration of the ML backend, read in one place: defaults < JSON file < environment.
 
-Environment variables: ``MCR_DATA_DIR``, ``MCR_DATABASE_URL``, ``MCR_TEXT_MODEL``,
-``MCR_BASIC_AUTH_USER`` / ``MCR_BASIC_AUTH_PASS``, ``MCR_RETRAIN_DEBOUNCE``,
-``MCR_MAX_DIALOGUE_CHARS``, ``MCR_CONFIG`` (path of a JSON file with the same keys in
-lower case, without the prefix).
+Every field of ``Config`` below is also ``MCR_<FIELD IN UPPER CASE>`` in the environment
+(``MCR_DATA_DIR``, ``MCR_DATABASE_URL``, ``MCR_TEXT_MODEL``, ``MCR_BASIC_AUTH_USER`` / ``_PASS``,
+``MCR_RETRAIN_DEBOUNCE``, ``MCR_VIDEO_SAMPLE_FPS``, ``MCR_HEAD_DETECTOR``, ``MCR_FACE_EMBEDDER``,
+``MCR_MEDIA_ROOT``, ``MCR_MEDIA_URL_PREFIXES``, ``MCR_CLIP_CHECKPOINT`` ...) and a key of the JSON
+file named by ``MCR_CONFIG`` or ``--config`` (the same names in lower case, without the prefix).
 """
 from __future__ import annotations
 
