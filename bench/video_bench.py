@@ -12,7 +12,7 @@ fresh subprocess; the decode reference and the pipeline run alternate ``--repeat
 the medians are compared. With ``--gpu`` (a CUDA machine): clips per minute with the models on
 the GPU, ``--clips`` clips analysed by ``--workers`` processes.
 
-    python bench/video_bench.py [--threads 2] [--repeat 3] [--gpu --clips 40 --workers 4]
+    python bench/video_bench.py [--threads 2] [--repeat 3] [--grain 2] [--sample-fps 2] [--gpu --clips 40 --workers 4]
 """
 from __future__ import annotations
 

@@ -223,12 +223,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    import json
 
     from tqdm import tqdm
 
     from exports import labelstudio, release
-    from exports.io import atomic_writer
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues
     from ls_backend.pipeline.text.predict import predict_dialogue
@@ -251,13 +249,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
             task = labelstudio.to_task(predicted, annotation=False)
             task["predictions"] = [{"model_version": model.version, "score": confidence, "result": labelstudio.to_result(predicted)}]
             out.append(task)
-    with atomic_writer(args.out) as fh:
-        if args.format == "release":
+    _write_predictions(out, args.out, args.format)
+    log.info("wrote %d predicted dialogues to %s (model %s)", len(out), args.out, model.version)
+    return 1 if report.problems else 0
+
+
+def _write_predictions(out: list, path: str, fmt: str) -> None:
+    """Release lines (one per line) or a JSON list of Label Studio tasks, written atomically."""
+    import json
+
+    from exports.io import atomic_writer
+
+    with atomic_writer(path) as fh:
+        if fmt == "release":
             fh.writelines(line + "\n" for line in out)
         else:
             json.dump(out, fh, ensure_ascii=False)
-    log.info("wrote %d predicted dialogues to %s (model %s)", len(out), args.out, model.version)
-    return 1 if report.problems else 0
 
 
 def _load_config(args: argparse.Namespace, **overrides):
@@ -277,7 +284,6 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
     from tqdm import tqdm
 
     from exports import labelstudio, release
-    from exports.io import atomic_writer
     from ls_backend.media.fetch import MediaPolicy
     from ls_backend.pipeline.text.predict import predict_dialogue
     from ls_backend.pipeline.video import proposals
@@ -285,10 +291,8 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
     from ls_backend.service import TaskError, dialogue_from_task
     from ls_backend.video_jobs import VideoJobs, task_list, video_refs
     from ls_backend.pipeline.align.aligner import Aligner, persons_from_analysis
-    from ls_backend.pipeline.align.clusters import text_clusters
     from ls_backend.pipeline.align.link import linked_dialogue, linked_prediction
     from ls_backend.pipeline.align.scorer import SHIPPED as SHIPPED_SCORER, AlignScorer
-    from ls_backend.pipeline.text.features import HASHTAG
 
     config = _load_config(args)
     try:  # offline: the configured (or shipped) scorer, no gallery (it lives in a backend's store)
@@ -321,8 +325,7 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
             problems += 1
         alignment = None
         if analysis is not None:
-            clusters = text_clusters(predicted, model.gazetteer)
-            alignment = aligner.align(clusters, persons_from_analysis(analysis), HASHTAG.findall(predicted.title or ""))
+            _, alignment = aligner.align_dialogue(predicted, persons_from_analysis(analysis), model.gazetteer)
         if args.format == "release":
             if alignment is None:
                 out.append(release.to_line(predicted))
@@ -338,11 +341,7 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
             else:
                 item["predictions"] = [linked_prediction(predicted, confidence, analysis, alignment, model.version)]
             out.append(item)
-    with atomic_writer(args.out) as fh:
-        if args.format == "release":
-            fh.writelines(line + "\n" for line in out)
-        else:
-            json.dump(out, fh, ensure_ascii=False)
+    _write_predictions(out, args.out, args.format)
     log.info("wrote %d predicted tasks to %s (%d videos analysed, %d problems)", len(out), args.out, sum(1 for o in outcomes.values() if o.analysis), problems)
     return 1 if problems else 0
 

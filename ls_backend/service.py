@@ -138,6 +138,7 @@ class TextService:
         version, model = self.model()
         key = cache_key(task["data"], version)
         cached = self.store.cached(key)
+        predicted = None
         if cached is not None:
             self.stats["cache_hits"] += 1
             prediction = cached
@@ -147,7 +148,9 @@ class TextService:
             self.store.cache(key, version, prediction)
         video = self.video_analysis(task["data"].get("video"))
         if video is not None:
-            prediction = self._with_video(dialogue, model, version, prediction, video)
+            if predicted is None:  # the text result came from the cache; alignment needs the clusters
+                predicted, _ = predict_dialogue(model, dialogue)
+            prediction = self._with_video(predicted, model, version, prediction, video)
         self.stats["predictions"] += 1
         self.latencies.append(time.perf_counter() - started)
         return prediction
@@ -166,21 +169,16 @@ class TextService:
             self._align = AlignService(self.store, self.config.data_dir, self.config.face_embedder, self.config.align_scorer, clip)
         return self._align
 
-    def _with_video(self, dialogue: Dialogue, model: TextModel, version: str, prediction: dict, video: dict) -> dict:
+    def _with_video(self, predicted: Dialogue, model: TextModel, version: str, prediction: dict, video: dict) -> dict:
         """Text proposals plus the persons linked to their clusters (boxes numbered like the clusters)."""
         from ls_backend.pipeline.align.aligner import persons_from_analysis
-        from ls_backend.pipeline.align.clusters import text_clusters
         from ls_backend.pipeline.align.link import linked_prediction
-        from ls_backend.pipeline.text.features import HASHTAG
 
         try:
-            aligner = self.align.aligner()
-            predicted, _ = predict_dialogue(model, dialogue)
-            clusters = text_clusters(predicted, model.gazetteer, aligner.gallery.known() if aligner.gallery else ())
-            alignment = aligner.align(clusters, persons_from_analysis(video), HASHTAG.findall(dialogue.title or ""))
+            _, alignment = self.align.aligner().align_dialogue(predicted, persons_from_analysis(video), model.gazetteer)
             return linked_prediction(predicted, prediction["score"], video, alignment, version)
         except (ValueError, KeyError) as exc:  # never lose the text proposals over the video part
-            log.warning("%s: alignment failed (%s); persons proposed unlinked", dialogue.doc_key, exc)
+            log.warning("%s: alignment failed (%s); persons proposed unlinked", predicted.doc_key, exc)
             return proposals.prediction(prediction["result"], prediction["score"], video, version)
 
     def video_analysis(self, ref: Any) -> dict | None:

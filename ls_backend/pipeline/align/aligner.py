@@ -16,7 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from exports.dialogue import Dialogue
 from ls_backend.pipeline.align import signals as S
+from ls_backend.pipeline.align.clusters import text_clusters
+from ls_backend.pipeline.text.features import HASHTAG
 from ls_backend.pipeline.align.artifacts import Alignment, PersonCandidate, TextCluster
 from ls_backend.pipeline.align.gallery import Gallery
 from ls_backend.pipeline.align.scorer import AlignScorer
@@ -80,6 +83,13 @@ class Aligner:
                     f.update(S.priors(c, p, person_rank[p.number], cluster_rank[c.index], len(persons), len(clusters), p.screen_time / total))
                 out[(c.index, p.number)] = f
         return out
+
+    def align_dialogue(self, dialogue: Dialogue, persons: Sequence[PersonCandidate], gazetteer: frozenset[str] = frozenset()) -> tuple[list[TextCluster], Alignment]:
+        """The dialogue's clusters (names: the gazetteer, the title's hashtags, the gallery's celebrities)
+        aligned to the persons."""
+        known = self.gallery.known() if self.gallery is not None and "names" in self.signals else ()
+        clusters = text_clusters(dialogue, gazetteer, known)
+        return clusters, self.align(clusters, persons, HASHTAG.findall(dialogue.title or ""))
 
     def align(self, clusters: Sequence[TextCluster], persons: Sequence[PersonCandidate], hashtags: Sequence[str] = ()) -> Alignment:
         from scipy.optimize import linear_sum_assignment

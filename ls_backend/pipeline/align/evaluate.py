@@ -7,19 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ls_backend.pipeline.align.aligner import Aligner
-from ls_backend.pipeline.align.clusters import text_clusters
 from ls_backend.pipeline.align.synthetic import AlignExample
-from ls_backend.pipeline.text.features import HASHTAG
 
 
 def recall_at_k(aligner: Aligner, examples: Sequence[AlignExample], gazetteer: frozenset[str] = frozenset(), ks: Sequence[int] = (1, 2, 3)) -> dict:
-    known = aligner.gallery.known() if aligner.gallery is not None and "names" in aligner.signals else set()
     hits = {kind: {k: 0 for k in ks} for kind in ("all", "name", "noun", "pronoun")}
     totals = {kind: 0 for kind in hits}
     assignment = {"correct": 0, "clusters": 0}
     for ex in examples:
-        clusters = text_clusters(ex.dialogue, gazetteer, known)
-        alignment = aligner.align(clusters, ex.persons, HASHTAG.findall(ex.dialogue.title or ""))
+        clusters, alignment = aligner.align_dialogue(ex.dialogue, ex.persons, gazetteer)
         for c in clusters:
             gold = ex.gold.get(c.index, ())
             assignment["clusters"] += 1

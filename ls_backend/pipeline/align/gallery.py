@@ -16,20 +16,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ls_backend.pipeline.video.faces import DlibFaces
+
 
 def normalise_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip().replace(" ", "")
-
-
-def euclidean(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(np.asarray(a, np.float32) - np.asarray(b, np.float32)))
 
 
 @dataclass
 class Gallery:
     embedder: str = "dlib"
     threshold: float = 0.5
-    distance: Callable[[np.ndarray, np.ndarray], float] = euclidean
+    distance: Callable[[np.ndarray, np.ndarray], float] = DlibFaces.distance
     names: list[str] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # where each face was taught (doc_key)
@@ -64,7 +62,7 @@ class Gallery:
         return (best, best_d) if best is not None and best_d <= self.threshold else None
 
     @classmethod
-    def from_store(cls, store, embedder: str = "dlib", threshold: float = 0.5, distance=euclidean) -> Gallery:
+    def from_store(cls, store, embedder: str = "dlib", threshold: float = 0.5, distance=DlibFaces.distance) -> Gallery:
         g = cls(embedder, threshold, distance)
         for name, vector, source in store.gallery_faces(embedder):
             g.add(name, vector, source or "")

@@ -8,11 +8,12 @@ fit on the synthetic training set (train-split dialogues with faces planted at t
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ls_backend.pipeline.model_files import read_model, write_model
 
 FORMAT = "mcr-align-scorer/1"
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "align_scorer.json"
@@ -31,30 +32,13 @@ class AlignScorer:
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        if path.suffix != ".json":
-            path = path / "align_scorer.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = {"format": FORMAT, "bias": self.bias, "weights": self.weights, "threshold": self.threshold,
                 "group_threshold": self.group_threshold, "info": self.info}
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return write_model(path, "align_scorer.json", data, indent=1)
 
     @classmethod
     def load(cls, path: str | Path = SHIPPED) -> AlignScorer:
-        path = Path(path)
-        if path.is_dir():
-            path = path / "align_scorer.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ValueError(f"{path}: no alignment scorer there (train one with `ls-backend train-align`)") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not an alignment scorer: {exc}") from None
-        if data.get("format") != FORMAT:
-            raise ValueError(f"{path}: not an alignment scorer of format {FORMAT!r}")
+        data = read_model(path, "align_scorer.json", FORMAT, "alignment scorer", "ls-backend train-align")
         return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]), float(data["threshold"]),
                    float(data["group_threshold"]), dict(data.get("info", {})))
 

@@ -13,19 +13,13 @@ from agreement.visual import iou
 from exports.dialogue import Dialogue
 from ls_backend.pipeline.align.aligner import Aligner, persons_from_analysis
 from ls_backend.pipeline.align.artifacts import PersonCandidate
-from ls_backend.pipeline.align.gallery import Gallery, euclidean
+from ls_backend.pipeline.align.gallery import Gallery
+from ls_backend.pipeline.video.faces import DlibFaces, FacenetFaces
 from ls_backend.pipeline.align.scorer import SHIPPED, AlignScorer, fit
 
 log = logging.getLogger(__name__)
 
 SHIPPED_PAIRS = SHIPPED.parent / "align_pairs.jsonl.gz"
-
-
-def _cosine(a, b) -> float:
-    import numpy as np
-
-    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
-    return float(1.0 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
 
 
 def embedder_name(face_embedder: str) -> str:
@@ -48,7 +42,8 @@ class AlignService:
     def __init__(self, store, data_dir: Path, face_embedder: str = "dlib", scorer_path: Path | None = None, clip=None) -> None:
         self.store = store
         self.embedder = embedder_name(face_embedder)
-        self.threshold, self.distance = (0.4, _cosine) if self.embedder == "facenet" else (0.5, euclidean)
+        # the gallery's thresholds: facenet's own (cosine), dlib stricter than its clustering 0.6 (see gallery.py)
+        self.threshold, self.distance = (FacenetFaces.threshold, FacenetFaces.distance) if self.embedder == "facenet" else (0.5, DlibFaces.distance)
         self.trained_path = data_dir / "align_scorer.json"
         self.scorer_path = scorer_path
         self.clip = clip

@@ -6,7 +6,6 @@ and what it was trained on. The shipped model lives in ``ls_backend/models/``.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.dialogue import Dialogue
+from ls_backend.pipeline.model_files import read_model, write_model
 from ls_backend.pipeline.text import features as F
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
 from ls_backend.pipeline.text.linear import LinearModel, fit
@@ -40,10 +40,6 @@ class TextModel:
 
     # -- persistence ---------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        if path.suffix != ".json":
-            path = path / "text_model.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "format": FORMAT, "info": self.info,
             "thresholds": {"mention": self.mention_threshold, "nested": self.nested_threshold, "link": self.link_threshold,
@@ -52,10 +48,7 @@ class TextModel:
         }
         if self.names is not None:
             data["names"] = self.names.to_json()
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return write_model(path, "text_model.json", data)
 
     @classmethod
     def load(cls, path: str | Path = SHIPPED) -> TextModel:
@@ -64,17 +57,7 @@ class TextModel:
         Raises:
             ValueError: the file is missing, not JSON, or not a model of this format.
         """
-        path = Path(path)
-        if path.is_dir():
-            path = path / "text_model.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ValueError(f"{path}: no text model there (train one with `ls-backend train`)") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not a text model: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a text model of format {FORMAT!r}")
+        data = read_model(path, "text_model.json", FORMAT, "text model", "ls-backend train")
         t = data["thresholds"]
         return cls(
             LinearModel.from_json(data["mention"]), LinearModel.from_json(data["pair"]),

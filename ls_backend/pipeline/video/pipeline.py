@@ -67,8 +67,15 @@ class VideoSettings:
 
     @property
     def version(self) -> str:
+        """Names the pipeline and every setting that changes its output (the store caches analyses under it):
+        a readable head, then a digest of all settings but the device (and of the checkpoints' paths)."""
+        import hashlib
+        from dataclasses import asdict
+
         heads = f"yolo:{self.head_detector.name}" if self.head_detector else "mtcnn"
-        return f"{VERSION}/{heads}/{self.face_embedder.split(':')[0]}/{self.tracker_appearance}/{self.sample_fps:g}fps"
+        settings = {k: str(v) for k, v in asdict(self).items() if k != "device"}
+        digest = hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:8]
+        return f"{VERSION}/{heads}/{self.face_embedder.split(':')[0]}/{self.tracker_appearance}/{self.sample_fps:g}fps/{digest}"
 
 
 class VideoPipeline:
@@ -172,7 +179,7 @@ class VideoPipeline:
                 if not trackers or trackers[-1].shot != frame.shot:
                     if trackers:
                         close(trackers[-1])
-                    trackers.append(ShotTracker(self.appearance, frame.shot, 0))
+                    trackers.append(ShotTracker(self.appearance, frame.shot))
                 if frame.reuse_of is not None:
                     src = detected.get(frame.reuse_of, [])
                     dets = [replace(d, frame=frame.index) for d in src]

@@ -79,7 +79,6 @@ class ShotTracker:
 
     embedder: AppearanceEmbedder | HistogramAppearance
     shot: int
-    first_id: int
     max_age: int = 4
     n_init: int = 1
     _tracker: object = None
@@ -108,5 +107,5 @@ class ShotTracker:
         out = []
         for i, (_, dets) in enumerate(sorted(self._dets.items(), key=lambda kv: kv[1][0].frame)):
             if len(dets) >= min_detections:
-                out.append(Track(self.first_id + i, self.shot, tuple(sorted(dets, key=lambda d: d.frame))))
+                out.append(Track(i + 1, self.shot, tuple(sorted(dets, key=lambda d: d.frame))))  # renumbered per clip later
         return out

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from agreement.visual import iou
+
 from ls_backend.media.synth import Placement, moving, render
 
 SIZE = (960, 540)
@@ -51,13 +53,6 @@ def scene_video(tmp_path_factory):
 def scene(scene_video, pipeline) -> Scene:
     path, placements = scene_video
     return Scene(path, placements, pipeline.analyse(path))
-
-
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def truth_at(placements, frame: int, box) -> tuple[float, str, Placement]:

@@ -76,3 +76,11 @@ def test_ls_backend_start_refuses_a_missing_checkpoint_at_start_up(tmp_path, cap
     cfg.write_text(json.dumps({"head_detector": str(tmp_path / "nowhere.pt")}))
     assert ls_main(["start", "--config", str(cfg), "--data-dir", str(tmp_path / "d"), "--port", "1"]) == 2
     assert f"cannot start: head_detector: {tmp_path}/nowhere.pt: no such checkpoint file" in caplog.text
+
+
+def test_every_setting_that_changes_the_output_changes_the_cache_version():
+    base = VideoSettings()
+    assert VideoSettings(device="cuda").version == base.version  # where it runs does not change the result
+    for changed in (VideoSettings(person_threshold=0.5), VideoSettings(max_side=512), VideoSettings(min_face=24),
+                    VideoSettings(sample_fps=1.5), VideoSettings(tracker_appearance="mobilenet")):
+        assert changed.version != base.version
