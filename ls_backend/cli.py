@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(ev, "val")
     ev.add_argument("--model", help="text model file or directory (default: the shipped model)")
     ev.add_argument("--baseline", nargs="*", metavar="GAZETTEER", help="also score the names + pronouns + exact-match baseline")
+    ev.add_argument("--folds", type=int, help="K-fold cross-validation: train K models on the dialogues (as `train` does) and "
+                    "score each on its held-out fold, instead of scoring --model")
+    ev.add_argument("--seed", type=int, default=0, help="shuffling seed of --folds (default: 0)")
+    ev.add_argument("--gazetteer", nargs="*", default=[], help="with --folds: name lists / CMNER files, as for `train`")
     ev.add_argument("--json", dest="json_out", help="write the scores as JSON")
     return p
 
@@ -501,11 +505,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
     from ls_backend.pipeline.text.evaluate import baseline_predictor, evaluate
 
-    model = _load_model(args.model)
     titles = read_titles(args.titles)
     dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
-    scores = {"model": model.version, "data": str(args.data), "split": args.only if args.split else None}
-    scores["text_model"] = evaluate(lambda d: model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, dialogues)
+    if not dialogues:
+        raise InputError(f"{args.data}: no dialogue to evaluate on")
+    scores: dict = {"data": str(args.data), "split": args.only if args.split else None}
+    if args.folds is not None:
+        from ls_backend.pipeline.text.evaluate import cross_validate
+        from ls_backend.pipeline.text.names import is_ner_file, train_names
+
+        ner_files = [g for g in args.gazetteer if is_ner_file(g)]
+        try:
+            scores["text_model"] = cross_validate(dialogues, titles, read_gazetteer(args.gazetteer), folds=args.folds, seed=args.seed,
+                                                  names=train_names(ner_files) if ner_files else None)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        scores["model"] = f"{args.folds}-fold cross-validation (seed {args.seed})"
+    else:
+        model = _load_model(args.model)
+        scores["model"] = model.version
+        scores["text_model"] = evaluate(lambda d: model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, dialogues)
     if args.baseline is not None:
         scores["baseline"] = evaluate(baseline_predictor(frozenset(read_gazetteer(args.baseline)), titles), dialogues)
     for name in ("text_model", "baseline"):

@@ -9,7 +9,7 @@ from ls_backend.cli import main as ls_main
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
 from exports.io import read_titles
 from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
-from ls_backend.pipeline.text.evaluate import baseline_predictor, evaluate
+from ls_backend.pipeline.text.evaluate import baseline_predictor, cross_validate, evaluate
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
 from tests.conftest import SHARED, TIKTALK
 
@@ -96,6 +96,28 @@ def test_train_predict_evaluate_commands(tmp_path, release_path, label_interface
     scores = json.loads((tmp_path / "e.json").read_text())
     assert {"text_model", "baseline"} <= set(scores) and scores["text_model"]["documents"] == 120
     assert set(scores["text_model"]) >= {"muc", "bcub", "ceafe", "conll", "mentions"}
+
+
+def test_cross_validation_scores_every_dialogue_on_a_model_that_did_not_see_it(tmp_path, release_path, caplog):
+    dialogues = read_dialogues(release_path, SPLIT, "train")[0][:120]
+    titles = read_titles(TITLES)
+    cv = cross_validate(dialogues, titles, folds=3, progress=False)
+    assert cv["documents"] == 120 and cv["folds"] == 3
+    assert cross_validate(dialogues, titles, folds=3, progress=False) == cv  # the seed fixes the folds
+    seen = train(dialogues, titles)  # scored on its own training data: what a leaking fold would give
+    fit = evaluate(lambda d: seen.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, dialogues)
+    assert cv["mentions"]["f1"] < fit["mentions"]["f1"] - 0.10
+    assert 0.2 < cv["conll"]["f1"] < fit["conll"]["f1"]
+
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(release_path.read_text(encoding="utf-8").splitlines()[:30]) + "\n", encoding="utf-8")
+    assert ls_main(["evaluate", "--data", str(small), "--folds", "2", "--json", str(tmp_path / "cv.json")]) == 0
+    scores = json.loads((tmp_path / "cv.json").read_text())
+    assert scores["model"] == "2-fold cross-validation (seed 0)" and scores["text_model"]["documents"] == 30
+    assert ls_main(["evaluate", "--data", str(small), "--folds", "1"]) == 2
+    assert "--folds must be at least 2, got 1" in caplog.text
+    assert ls_main(["evaluate", "--data", str(small), "--folds", "31"]) == 2
+    assert "30 dialogues cannot be split into 31 folds" in caplog.text
 
 
 def test_bad_model_path_is_a_clear_error(tmp_path, release_path, caplog):
