@@ -209,15 +209,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, write_training_data
     from ls_backend.pipeline.text.model import train
-    from ls_backend.pipeline.text.names import is_ner_file, train_names
+    from ls_backend.pipeline.text.names import names_from
 
     dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
     if not dialogues:
         raise InputError(f"{args.data}: no dialogue to train on")
     titles = read_titles(args.titles)
-    ner_files = [g for g in args.gazetteer if is_ner_file(g)]
-    names = train_names(ner_files) if ner_files else None
-    model = train(dialogues, titles, read_gazetteer(args.gazetteer), names=names)
+    model = train(dialogues, titles, read_gazetteer(args.gazetteer), names=names_from(args.gazetteer))
     path = model.save(args.out)
     n = write_training_data(path.parent / "training_data.jsonl.gz", dialogues, titles)
     log.info("wrote %s (%d dialogues: the base of retraining in the loop)", path.parent / "training_data.jsonl.gz", n)
@@ -503,7 +501,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from exports.io import atomic_writer
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
-    from ls_backend.pipeline.text.evaluate import baseline_predictor, evaluate
+    from ls_backend.pipeline.text.evaluate import baseline_predictor, cross_validate, evaluate, model_predictor
+    from ls_backend.pipeline.text.names import names_from
 
     titles = read_titles(args.titles)
     dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
@@ -511,20 +510,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"{args.data}: no dialogue to evaluate on")
     scores: dict = {"data": str(args.data), "split": args.only if args.split else None}
     if args.folds is not None:
-        from ls_backend.pipeline.text.evaluate import cross_validate
-        from ls_backend.pipeline.text.names import is_ner_file, train_names
-
-        ner_files = [g for g in args.gazetteer if is_ner_file(g)]
         try:
             scores["text_model"] = cross_validate(dialogues, titles, read_gazetteer(args.gazetteer), folds=args.folds, seed=args.seed,
-                                                  names=train_names(ner_files) if ner_files else None)
+                                                  names=names_from(args.gazetteer))
         except ValueError as exc:
             raise InputError(str(exc)) from exc
         scores["model"] = f"{args.folds}-fold cross-validation (seed {args.seed})"
     else:
         model = _load_model(args.model)
         scores["model"] = model.version
-        scores["text_model"] = evaluate(lambda d: model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, dialogues)
+        scores["text_model"] = evaluate(model_predictor(model, titles), dialogues)
     if args.baseline is not None:
         scores["baseline"] = evaluate(baseline_predictor(frozenset(read_gazetteer(args.baseline)), titles), dialogues)
     for name in ("text_model", "baseline"):

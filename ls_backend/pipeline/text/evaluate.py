@@ -10,6 +10,7 @@ from exports.dialogue import Dialogue
 
 if TYPE_CHECKING:
     from ls_backend.pipeline.text.linear import LinearModel
+    from ls_backend.pipeline.text.model import TextModel
 
 Predictor = Callable[[Dialogue], Sequence[Sequence[tuple[int, int]]]]
 
@@ -19,14 +20,15 @@ def evaluate(predict: Predictor, dialogues: Sequence[Dialogue]) -> dict[str, Any
     corpus = CorpusScores()
     for d in dialogues:
         corpus.add([list(c.spans) for c in d.clusters], [list(c) for c in predict(d)])
-    return _scores(corpus)
-
-
-def _scores(corpus: CorpusScores) -> dict[str, Any]:
     out: dict[str, Any] = {k: corpus.as_dict()[k] for k in ("muc", "bcub", "ceafe", "mentions")}
     out["conll"] = {"f1": corpus.conll_f1}
     out["documents"] = corpus.documents
     return out
+
+
+def model_predictor(model: TextModel, titles: Mapping[str, str]) -> Predictor:
+    """The text model's clusters for a dialogue, with its video title."""
+    return lambda d: model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters
 
 
 def cross_validate(
@@ -61,14 +63,12 @@ def cross_validate(
     random.Random(seed).shuffle(order)
     dealt = [order[k::folds] for k in range(folds)]
     gazetteer = list(gazetteer)
-    corpus = CorpusScores()
+    models = []
     for k in tqdm(range(folds), desc="cross-validation", unit="fold", disable=not progress):
         rest = [d for j, part in enumerate(dealt) if j != k for d in part]
-        model = train(rest, titles, gazetteer, names=names, version=f"fold-{k + 1}")
-        for d in dealt[k]:
-            predicted = model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters
-            corpus.add([list(c.spans) for c in d.clusters], [list(c) for c in predicted])
-    out = _scores(corpus)
+        models.append(model_predictor(train(rest, titles, gazetteer, names=names, version=f"fold-{k + 1}"), titles))
+    fold_of = {id(d): k for k, part in enumerate(dealt) for d in part}
+    out = evaluate(lambda d: models[fold_of[id(d)]](d), order)
     out["folds"] = folds
     out["seed"] = seed
     return out

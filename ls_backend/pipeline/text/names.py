@@ -54,6 +54,12 @@ def is_ner_file(path: str | Path) -> bool:
     return any(l.startswith("WID:") for l in lines) and any("\t" in l for l in lines)
 
 
+def names_from(paths: Iterable[str | Path]) -> LinearModel | None:
+    """The name-likeness model from those of ``paths`` that are NER files (None when none is)."""
+    ner_files = [p for p in paths if is_ner_file(p)]
+    return train_names(ner_files) if ner_files else None
+
+
 def train_names(paths: Iterable[str | Path], c: float = 0.5) -> LinearModel | None:
     """Fit the name-likeness model on the PER entities of NER files; None when they hold none."""
     samples, labels = [], []

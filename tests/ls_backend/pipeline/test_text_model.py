@@ -9,7 +9,7 @@ from ls_backend.cli import main as ls_main
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
 from exports.io import read_titles
 from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
-from ls_backend.pipeline.text.evaluate import baseline_predictor, cross_validate, evaluate
+from ls_backend.pipeline.text.evaluate import baseline_predictor, cross_validate, evaluate, model_predictor
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
 from tests.conftest import SHARED, TIKTALK
 
@@ -26,7 +26,7 @@ def val(release_path):
 def test_shipped_model_clearly_beats_the_baseline_on_val(val):
     model = TextModel.load(SHIPPED)
     titles = read_titles(TITLES)
-    ours = evaluate(lambda d: model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, val)
+    ours = evaluate(model_predictor(model, titles), val)
     base = evaluate(baseline_predictor(frozenset(read_gazetteer(CMNER)), titles), val)
     assert len(val) == 101
     assert ours["conll"]["f1"] >= 0.60 and ours["conll"]["f1"] >= base["conll"]["f1"] + 0.10
@@ -105,7 +105,7 @@ def test_cross_validation_scores_every_dialogue_on_a_model_that_did_not_see_it(t
     assert cv["documents"] == 120 and cv["folds"] == 3
     assert cross_validate(dialogues, titles, folds=3, progress=False) == cv  # the seed fixes the folds
     seen = train(dialogues, titles)  # scored on its own training data: what a leaking fold would give
-    fit = evaluate(lambda d: seen.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, dialogues)
+    fit = evaluate(model_predictor(seen, titles), dialogues)
     assert cv["mentions"]["f1"] < fit["mentions"]["f1"] - 0.10
     assert 0.2 < cv["conll"]["f1"] < fit["conll"]["f1"]
 
@@ -181,6 +181,6 @@ def test_lone_first_and_second_person_pronouns_are_dropped_below_their_threshold
         dropped += len(lone)
     assert dropped > 0
     # on val the shipped threshold raises mention precision without losing CoNLL F1
-    plain = evaluate(lambda d: keep_all.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, val)
-    tuned = evaluate(lambda d: shipped.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters, val)
+    plain = evaluate(model_predictor(keep_all, titles), val)
+    tuned = evaluate(model_predictor(shipped, titles), val)
     assert tuned["mentions"]["precision"] > plain["mentions"]["precision"] and tuned["conll"]["f1"] >= plain["conll"]["f1"]
