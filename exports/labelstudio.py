@@ -235,15 +235,22 @@ def annotator_name(annotation: Mapping[str, Any]) -> str:
 
 
 
-def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | None = None) -> Dialogue:
+def from_task(
+    task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | None = None, *, dropped: list[str] | None = None
+) -> Dialogue:
     """Build a Dialogue from a Label Studio task and one annotation's (or prediction's) result.
 
     Args:
         task: the task (``{"data": {...}, ...}``) or its ``data`` alone.
         result: the annotation result; default: the task's only annotation, or none.
+        dropped: salvage mode (training on what annotators submit). A region that cannot be read
+            (bad offsets or numbers, an unknown control) or a box that cannot be kept (no mention with
+            its numbers, a second box for the same person, no frame size) is left out and its
+            problem appended here, instead of failing the whole annotation. Problems of the task
+            itself (no doc_key, no turns) still raise.
 
     Raises:
-        LabelStudioFormatError: missing or malformed task data or regions.
+        LabelStudioFormatError: missing or malformed task data, or (unless ``dropped`` is given) regions.
     """
     data = task.get("data", task) if isinstance(task, Mapping) else None
     where = _where(task)
@@ -270,6 +277,12 @@ def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | Non
     frame_count = data.get("frame_count")
     index = coords.TextIndex([t.tokens for t in turns])
 
+    def problem(exc: LabelStudioFormatError) -> None:
+        """Raise, or in salvage mode note what is left out and go on."""
+        if dropped is None:
+            raise exc
+        dropped.append(f"{exc.field}: {exc.message}; left out")
+
     mentions: dict[str, tuple[frozenset[int], Span]] = {}
     flags: dict[str, set[str]] = {}
     box_regions: dict[str, tuple[list[str], Mapping[str, Any]]] = {}
@@ -277,49 +290,12 @@ def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | Non
     comment = None
     for ri, region in enumerate(result):
         field = f"result[{ri}]"
-        if not isinstance(region, Mapping) or not isinstance(region.get("value"), Mapping):
-            raise LabelStudioFormatError(where, field, "expected a region object with a 'value'")
-        name, value, rid = region.get("from_name"), region["value"], str(region.get("id", ri))
-        if name == T.MENTION:
-            labels = value.get("paragraphlabels")
-            numbers = _numbers(labels, where, f"{field}.value.paragraphlabels")
-            try:
-                rng = coords.ParagraphRange(
-                    int(value["start"]), int(value["startOffset"]), int(value["end"]), int(value["endOffset"])
-                )
-                span = index.to_span(rng)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise LabelStudioFormatError(where, f"{field}.value", f"bad mention offsets: {exc}") from None
-            if rid in mentions:
-                raise LabelStudioFormatError(where, f"{field}.id", f"two mention regions share the id {rid!r}")
-            mentions[rid] = (numbers, span)
-        elif name == T.FLAGS:
-            choices = value.get("choices")
-            if not isinstance(choices, list) or any(c not in (T.FLAG_NOT_IN_VIDEO, T.FLAG_FACE_UNIDENTIFIABLE) for c in choices):
-                raise LabelStudioFormatError(where, f"{field}.value.choices", f"unknown flag(s) {choices!r}")
-            flags.setdefault(rid, set()).update(choices)
-        elif name in (T.BOX, T.PERSON) and region.get("type") in ("videorectangle", "labels"):
-            labels = value.get("labels")
-            _numbers(labels, where, f"{field}.value.labels")
-            if not value.get("sequence"):
-                raise LabelStudioFormatError(where, f"{field}.value.sequence", "a box without any key frame")
-            box_regions[rid] = (list(labels), value)
-        elif name == T.CELEBRITY:
-            text = value.get("text")
-            if isinstance(text, str):
-                text = [text]
-            if not isinstance(text, list):
-                raise LabelStudioFormatError(where, f"{field}.value.text", "expected a list of strings")
-            name_text = " ".join(str(t).strip() for t in text if str(t).strip())
-            celebrity[rid] = name_text
-        elif name == T.COMMENT:
-            text = value.get("text")
-            comment = "\n".join(text) if isinstance(text, list) else str(text or "")
-        else:
-            raise LabelStudioFormatError(
-                where, f"{field}.from_name", f"unknown control {name!r}; the template has "
-                f"{', '.join([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT])}"
-            )
+        try:
+            if not isinstance(region, Mapping) or not isinstance(region.get("value"), Mapping):
+                raise LabelStudioFormatError(where, field, "expected a region object with a 'value'")
+            comment = _read_region(region, ri, field, where, index, mentions, flags, box_regions, celebrity, comment)
+        except LabelStudioFormatError as exc:
+            problem(exc)
 
     # clusters in order of first mention region
     groups: dict[frozenset[int], list[Span]] = {}
@@ -334,16 +310,21 @@ def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | Non
     for rid, (labels, value) in box_regions.items():
         numbers = frozenset(_NUMBER_OF[l] for l in labels)
         label = "".join(labels)
-        if numbers not in groups:
-            raise LabelStudioFormatError(where, f"box {label}", "no mention is labelled with the box's number(s)")
-        if numbers in box_label_of:
-            raise LabelStudioFormatError(where, f"box {label}", "a second box for the same person")
-        if size is None:
-            raise LabelStudioFormatError(
-                where, "data.frame_width", f"box {label} is drawn but the task has no frame size to convert it to pixels"
-            )
+        try:
+            if numbers not in groups:
+                raise LabelStudioFormatError(where, f"box {label}", "no mention is labelled with the box's number(s)")
+            if numbers in box_label_of:
+                raise LabelStudioFormatError(where, f"box {label}", "a second box for the same person")
+            if size is None:
+                raise LabelStudioFormatError(
+                    where, "data.frame_width", f"box {label} is drawn but the task has no frame size to convert it to pixels"
+                )
+            box = _box_from_region(label, value, size, celebrity.get(rid, ""), carried.get(label), where)
+        except LabelStudioFormatError as exc:
+            problem(exc)
+            continue
         box_label_of[numbers] = label
-        boxes.append(_box_from_region(label, value, size, celebrity.get(rid, ""), carried.get(label), where))
+        boxes.append(box)
     for label, record in carried.items():
         if record.get("shown", True) is False:
             numbers = frozenset(label_numbers(label))
@@ -393,6 +374,57 @@ def from_task(task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | Non
         text = str(exc)
         field, _, message = text.partition(": ")
         raise LabelStudioFormatError(where, field, message or text) from None
+
+
+def _read_region(
+    region: Mapping[str, Any], ri: int, field: str, where: str, index: coords.TextIndex,
+    mentions: dict[str, tuple[frozenset[int], Span]], flags: dict[str, set[str]],
+    box_regions: dict[str, tuple[list[str], Mapping[str, Any]]], celebrity: dict[str, str], comment: str | None,
+) -> str | None:
+    """Read one result region into the collections of :func:`from_task`; returns the comment.
+
+    Raises:
+        LabelStudioFormatError: the region is malformed (nothing of it was collected).
+    """
+    name, value, rid = region.get("from_name"), region["value"], str(region.get("id", ri))
+    if name == T.MENTION:
+        labels = value.get("paragraphlabels")
+        numbers = _numbers(labels, where, f"{field}.value.paragraphlabels")
+        try:
+            rng = coords.ParagraphRange(int(value["start"]), int(value["startOffset"]), int(value["end"]), int(value["endOffset"]))
+            span = index.to_span(rng)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LabelStudioFormatError(where, f"{field}.value", f"bad mention offsets: {exc}") from None
+        if rid in mentions:
+            raise LabelStudioFormatError(where, f"{field}.id", f"two mention regions share the id {rid!r}")
+        mentions[rid] = (numbers, span)
+    elif name == T.FLAGS:
+        choices = value.get("choices")
+        if not isinstance(choices, list) or any(c not in (T.FLAG_NOT_IN_VIDEO, T.FLAG_FACE_UNIDENTIFIABLE) for c in choices):
+            raise LabelStudioFormatError(where, f"{field}.value.choices", f"unknown flag(s) {choices!r}")
+        flags.setdefault(rid, set()).update(choices)
+    elif name in (T.BOX, T.PERSON) and region.get("type") in ("videorectangle", "labels"):
+        labels = value.get("labels")
+        _numbers(labels, where, f"{field}.value.labels")
+        if not value.get("sequence"):
+            raise LabelStudioFormatError(where, f"{field}.value.sequence", "a box without any key frame")
+        box_regions[rid] = (list(labels), value)
+    elif name == T.CELEBRITY:
+        text = value.get("text")
+        if isinstance(text, str):
+            text = [text]
+        if not isinstance(text, list):
+            raise LabelStudioFormatError(where, f"{field}.value.text", "expected a list of strings")
+        celebrity[rid] = " ".join(str(t).strip() for t in text if str(t).strip())
+    elif name == T.COMMENT:
+        text = value.get("text")
+        return "\n".join(text) if isinstance(text, list) else str(text or "")
+    else:
+        raise LabelStudioFormatError(
+            where, f"{field}.from_name", f"unknown control {name!r}; the template has "
+            f"{', '.join([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT])}"
+        )
+    return comment
 
 
 def _where(task: Any) -> str:

@@ -325,14 +325,14 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
         analysis = outcome.analysis if outcome else None
         if outcome and outcome.error:
             problems += 1
-        alignment = None
+        alignment = clusters = None
         if analysis is not None:
-            _, alignment = aligner.align_dialogue(predicted, persons_from_analysis(analysis), model.gazetteer)
+            clusters, alignment = aligner.align_dialogue(predicted, persons_from_analysis(analysis), model.gazetteer)
         if args.format == "release":
             if alignment is None:
                 out.append(release.to_line(predicted))
             else:
-                linked, free = linked_dialogue(predicted, alignment, analysis)
+                linked, free = linked_dialogue(predicted, alignment, analysis, clusters)
                 rest = {**analysis, "persons": [p for p in analysis["persons"] if p["number"] in free]}
                 out.append(proposals.release_line(release.to_line(linked), rest if free else None, linked))
         else:
@@ -341,7 +341,7 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
             if alignment is None:
                 item["predictions"] = [proposals.prediction(text_result, confidence, None, model.version)]
             else:
-                item["predictions"] = [linked_prediction(predicted, confidence, analysis, alignment, model.version)]
+                item["predictions"] = [linked_prediction(predicted, confidence, analysis, alignment, model.version, clusters)]
             out.append(item)
     _write_predictions(out, args.out, args.format)
     log.info("wrote %d predicted tasks to %s (%d videos analysed, %d problems)", len(out), args.out, sum(1 for o in outcomes.values() if o.analysis), problems)

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections import Counter, deque
@@ -64,6 +66,20 @@ def dialogue_from_task(task: Any, index: int, max_chars: int) -> Dialogue:
         raise TaskError(f"{where}: data.dialogue: {exc}") from None
 
 
+def usable_parts(task: dict, result: Any) -> tuple[Dialogue | None, bool, list[str]]:
+    """What training can use of an annotation: ``(dialogue or None, usable, problems)``.
+
+    Every readable part is kept (clusters without an orphan box, a box without its name ...); each
+    part left out is named in ``problems``. The dialogue is None only when the task itself cannot be
+    read (then ``problems`` says why).
+    """
+    dropped: list[str] = []
+    try:
+        return labelstudio.from_task(task, result, dropped=dropped), True, dropped
+    except ValueError as exc:
+        return None, False, [f"not usable for training: {exc}"]
+
+
 @dataclass
 class _Loaded:
     version: str
@@ -79,7 +95,8 @@ class TextService:
         self._loaded: _Loaded | None = None
         self._checked = 0.0
         self.stats: Counter = Counter()
-        self.latencies: deque[float] = deque(maxlen=2000)
+        self.latencies: deque[float] = deque(maxlen=500)
+        self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.trainer = Trainer(self, config.retrain_debounce)
         self.video_settings = VideoSettings.from_config(config)
         self._align = None
@@ -153,7 +170,13 @@ class TextService:
             prediction = self._with_video(predicted, model, version, prediction, video)
         self.stats["predictions"] += 1
         self.latencies.append(time.perf_counter() - started)
+        self.flush_stats()
         return prediction
+
+    def flush_stats(self) -> None:
+        """Write this worker's counters and recent latencies to the store (one small upsert), so that
+        ``/metrics`` answers the same sums whichever gunicorn worker serves it."""
+        self.store.save_worker_stats(self._worker, {"counts": dict(self.stats), "latencies": [round(x, 6) for x in self.latencies]})
 
     @property
     def align(self):
@@ -175,8 +198,8 @@ class TextService:
         from ls_backend.pipeline.align.link import linked_prediction
 
         try:
-            _, alignment = self.align.aligner().align_dialogue(predicted, persons_from_analysis(video), model.gazetteer)
-            return linked_prediction(predicted, prediction["score"], video, alignment, version)
+            clusters, alignment = self.align.aligner().align_dialogue(predicted, persons_from_analysis(video), model.gazetteer)
+            return linked_prediction(predicted, prediction["score"], video, alignment, version, clusters)
         except (ValueError, KeyError) as exc:  # never lose the text proposals over the video part
             log.warning("%s: alignment failed (%s); persons proposed unlinked", predicted.doc_key, exc)
             return proposals.prediction(prediction["result"], prediction["score"], video, version)
@@ -212,6 +235,7 @@ class TextService:
                 if ann.get("was_cancelled"):
                     continue
                 self.store.upsert_annotation(ann["id"], ann_task.get("id"), (event.get("project") or {}).get("id"), data, result)
+                self._note_usable_parts(ann["id"], ann_task, result)
                 self._teach_gallery(ann["id"], ann_task, result)
                 n += 1
             self.stats["annotations_received"] += n
@@ -227,6 +251,14 @@ class TextService:
             self.trainer.notify(immediate=True)
             return "training started"
         return f"ignored {action!r}"
+
+    def _note_usable_parts(self, ls_annotation_id: int, task: dict, result: Any) -> Dialogue | None:
+        """Read an annotation as training will (salvage mode) and record in the store what it leaves out."""
+        dialogue, usable, dropped = usable_parts(task, result)
+        self.store.set_annotation_note(ls_annotation_id, task.get("id"), (task.get("data") or {}).get("doc_key"), usable, dropped)
+        if dropped:
+            log.warning("annotation %s: training leaves out %s", ls_annotation_id, "; ".join(dropped))
+        return dialogue
 
     def _teach_gallery(self, ls_annotation_id: int, task: dict, result: list) -> None:
         """Named persons of an annotated task whose video was analysed go into the celebrity gallery."""
@@ -249,10 +281,8 @@ class TextService:
         base, titles = read_training_data(TRAINING_DATA) if TRAINING_DATA.exists() else ([], {})
         annotated: dict[str, Dialogue] = {}
         for row in self.store.live_annotations():
-            try:
-                d = labelstudio.from_task({"id": row.task_id, "data": row.task_data}, row.result)
-            except ValueError as exc:
-                log.warning("annotation %s is not usable for training: %s", row.ls_annotation_id, exc)
+            d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
+            if d is None:  # recorded as unusable when it arrived
                 continue
             annotated[d.doc_key] = d
             if d.title:
@@ -292,10 +322,9 @@ class TextService:
             video = self.video_analysis(row.task_data.get("video"))
             if video is None:
                 continue
-            try:
-                annotated.append((labelstudio.from_task({"id": row.task_id, "data": row.task_data}, row.result), video))
-            except ValueError:
-                continue
+            d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
+            if d is not None:
+                annotated.append((d, video))
         if annotated:
             try:
                 self.align.retrain(annotated, model.gazetteer)
@@ -303,17 +332,31 @@ class TextService:
                 log.warning("alignment scorer not retrained: %s", exc)
 
     def metrics(self) -> dict[str, Any]:
-        lat = sorted(self.latencies)
+        """Counters and latencies of every worker (from the store), training runs, and what training
+        leaves out of the received annotations."""
+        self.flush_stats()
+        counts: Counter = Counter()
+        lat: list[float] = []
+        for worker in self.store.worker_stats():
+            counts.update(worker.get("counts", {}))
+            lat.extend(worker.get("latencies", []))
+        lat.sort()
 
         def pct(q: float) -> float | None:
             return round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2) if lat else None
 
         runs = self.store.runs()
+        notes = self.store.annotation_notes()
         return {
             "model_version": self.version,
-            "predictions": self.stats["predictions"], "cache_hits": self.stats["cache_hits"], "task_errors": self.stats["task_errors"],
+            "predictions": counts["predictions"], "cache_hits": counts["cache_hits"], "task_errors": counts["task_errors"],
             "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
             "annotations": self.store.count_annotations(), "training": self.trainer.busy, "last_training_error": self.trainer.last_error,
+            "annotations_not_fully_used": len(notes),
+            "left_out_of_training": [
+                {"annotation": n.ls_annotation_id, "task": n.task_id, "doc_key": n.doc_key, "usable": n.usable, "left_out": list(n.dropped)}
+                for n in notes[:50]
+            ],
             "training_runs": [{"id": r.id, "status": r.status, "version": r.version, "annotations": r.annotations, "seconds": r.seconds, "error": r.error} for r in runs[-10:]],
             "versions": [v.version for v in self.store.versions()],
         }

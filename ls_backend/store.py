@@ -58,6 +58,28 @@ class ReceivedAnnotation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class AnnotationNote(Base):
+    """What training cannot use of a received annotation: the parts left out, or why none of it is usable.
+    Shown in ``/metrics`` and by ``ls-backend status`` (never only in a log)."""
+
+    __tablename__ = "annotation_notes"
+    ls_annotation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    doc_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    usable: Mapped[bool] = mapped_column(Boolean, default=True)
+    dropped: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class WorkerStats(Base):
+    """Each web worker's counters and recent latencies, so that ``/metrics`` adds up all workers."""
+
+    __tablename__ = "worker_stats"
+    worker: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stats: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
 class CachedPrediction(Base):
     __tablename__ = "prediction_cache"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -171,6 +193,39 @@ class Store:
     def count_annotations(self) -> int:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False))) or 0
+
+    def set_annotation_note(self, ls_id: int, task_id: int | None, doc_key: str | None, usable: bool, dropped: list[str]) -> None:
+        """Record what training cannot use of an annotation (no row when everything is usable)."""
+        with self.session() as s:
+            row = s.get(AnnotationNote, ls_id)
+            if usable and not dropped:
+                if row is not None:
+                    s.delete(row)
+                return
+            if row is None:
+                s.add(AnnotationNote(ls_annotation_id=ls_id, task_id=task_id, doc_key=doc_key, usable=usable, dropped=dropped))
+            else:
+                row.task_id, row.doc_key, row.usable, row.dropped, row.updated_at = task_id, doc_key, usable, dropped, _now()
+
+    def annotation_notes(self) -> list[AnnotationNote]:
+        """Notes of the live (not deleted) annotations, newest first."""
+        with self.session() as s:
+            live = select(ReceivedAnnotation.ls_annotation_id).where(ReceivedAnnotation.deleted.is_(False))
+            return list(s.scalars(select(AnnotationNote).where(AnnotationNote.ls_annotation_id.in_(live))
+                                  .order_by(AnnotationNote.updated_at.desc(), AnnotationNote.ls_annotation_id.desc())))
+
+    # -- per-worker statistics ------------------------------------------------------------
+    def save_worker_stats(self, worker: str, stats: dict[str, Any]) -> None:
+        with self.session() as s:
+            row = s.get(WorkerStats, worker)
+            if row is None:
+                s.add(WorkerStats(worker=worker, stats=stats))
+            else:
+                row.stats, row.updated_at = stats, _now()
+
+    def worker_stats(self) -> list[dict[str, Any]]:
+        with self.session() as s:
+            return [dict(r.stats) for r in s.scalars(select(WorkerStats))]
 
     # -- training runs ----------------------------------------------------------------
     def start_run(self, annotations: int) -> int:

@@ -152,3 +152,29 @@ def test_more_clusters_than_the_template_offers():
     d = make_dialogue("1", [("A", "我" * 25)], [([(i, i)], "none") for i in range(21)])
     with pytest.raises(ValueError, match="needs cluster number C21, the template offers C1..C20"):
         ls.to_task(d)
+
+
+def test_salvage_mode_keeps_every_readable_part(release_lines):
+    """What training reads of an annotation: orphan or duplicate boxes and unreadable regions are left
+    out and named; the rest is the same dialogue as without them."""
+    d = next(x for x in map(release.loads, release_lines) if x.boxes and len(x.clusters) >= 2)
+    d = dataclasses.replace(d, fps=30.0, frame_size=(1000, 1000), frame_count=2000)
+    task = ls.to_task(d)
+    good = task["annotations"][0]["result"]
+    box = next(r for r in good if r["from_name"] == "box")
+    junk = [
+        {**box, "id": "orphan", "value": {**box["value"], "labels": ["C19"]}},
+        {**box, "id": "twin"},
+        {"id": "x", "from_name": "mention", "to_name": "dialogue", "type": "paragraphlabels",
+         "value": {"start": "0", "end": "0", "startOffset": 0, "endOffset": 999, "paragraphlabels": ["C1"]}},
+        {"id": "y", "from_name": "elsewhere", "value": {}},
+        "not a region",
+    ]
+    with pytest.raises(ls.LabelStudioFormatError):
+        ls.from_task(task, good + junk)
+    dropped: list[str] = []
+    salvaged = ls.from_task(task, good + junk, dropped=dropped)
+    assert release.to_line(salvaged) == release.to_line(ls.from_task(task, good))
+    assert [p.split(":")[0] for p in dropped] == [f"result[{len(good) + 2}].value", f"result[{len(good) + 3}].from_name",
+                                                    f"result[{len(good) + 4}]", "box C19", f"box {box['value']['labels'][0]}"]
+    assert all(p.endswith("; left out") for p in dropped)

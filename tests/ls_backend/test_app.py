@@ -188,3 +188,60 @@ def test_store_activates_one_version_at_a_time(tmp_path):
     store.add_version("v1", "/p", {})
     store.add_version("v2", "/q", {})
     assert store.active_version().version == "v2" and [v.version for v in store.versions()] == ["v1", "v2"]
+
+
+def _box_region(rid: str, label: str, frame: int = 10) -> dict:
+    value = labelstudio.box_value(frame, (100, 100, 200, 220), (720, 1280), 30.0, 900)
+    return {"id": rid, "from_name": "box", "to_name": "video", "type": "videorectangle", "origin": "prediction",
+            "value": {**value, "labels": [label]}}
+
+
+def test_an_annotation_with_proposals_left_in_trains_on_its_valid_parts(config):
+    """Submitted as proposed: an unlinked box (C3, no mention has its number) and an orphan name do not
+    cost the clusters; what was left out is reported in /metrics, not only in a log."""
+    service = TextService(config)
+    client = create_app(config, service).test_client()
+    d = release.loads(json.dumps({"doc_key": "w1", "genre": "wb", "sentences": [list("可乐今天的造型绝了"), list("她真的好看")],
+                                  "clusters": [[[0, 1], [9, 9]]], "entity_label": ["none"], "visual_annotations": []}, ensure_ascii=False))
+    task = {"id": 7, "data": {**labelstudio.to_task(d)["data"], "fps": 30.0, "frame_width": 720, "frame_height": 1280}}
+    result = labelstudio.to_result(d) + [_box_region("p1", "C1"), _box_region("p2", "C3", 40)]
+    event = {"action": "ANNOTATION_CREATED", "annotation": {"id": 71, "result": result}, "task": task, "project": {"id": 1}}
+    assert client.post("/webhook", json=event).status_code == 200
+    assert service.trainer.wait_idle(120)
+    dialogues, _, n_annotated = service.training_set()
+    assert n_annotated == 1
+    (trained,) = [x for x in dialogues if x.doc_key == "w1"]
+    assert [c.spans for c in trained.clusters] == [((0, 1), (9, 9))] and [b.label for b in trained.boxes] == ["C1"]
+    metrics = client.get("/metrics").json
+    assert metrics["annotations_not_fully_used"] == 1
+    (note,) = metrics["left_out_of_training"]
+    assert note["annotation"] == 71 and note["task"] == 7 and note["doc_key"] == "w1" and note["usable"] is True
+    assert note["left_out"] == ["box C3: no mention is labelled with the box's number(s); left out"]
+    assert service.store.runs()[-1].annotations == 1  # the training run counted it
+    # the annotator fixes it: the note goes away
+    fixed = {**event, "action": "ANNOTATION_UPDATED", "annotation": {"id": 71, "result": result[:-1]}}
+    client.post("/webhook", json=fixed)
+    assert client.get("/metrics").json["left_out_of_training"] == []
+    assert service.trainer.wait_idle(120)
+
+
+def test_an_unreadable_annotation_is_reported(config):
+    service = TextService(config)
+    client = create_app(config, service).test_client()
+    event = {"action": "ANNOTATION_CREATED", "annotation": {"id": 72, "result": []}, "task": {"id": 8, "data": {"dialogue": []}}}
+    client.post("/webhook", json=event)
+    (note,) = client.get("/metrics").json["left_out_of_training"]
+    assert note["usable"] is False and note["left_out"][0].startswith("not usable for training: task 8: data.doc_key")
+    assert service.trainer.wait_idle(120)
+
+
+def test_metrics_add_up_every_worker(config):
+    """Two services on one store stand for two gunicorn workers: /metrics of either reports both."""
+    one, two = TextService(config), TextService(config)
+    a, b = create_app(config, one).test_client(), create_app(config, two).test_client()
+    a.post("/predict", json={"tasks": [_task(1, "王一博今天好帅", "他真的很可爱")]})
+    b.post("/predict", json={"tasks": [_task(2, "肖战唱歌好听", "他唱得真好")]})
+    b.post("/predict", json={"tasks": [_task(2, "肖战唱歌好听", "他唱得真好")]})
+    for client in (a, b):
+        metrics = client.get("/metrics").json
+        assert (metrics["predictions"], metrics["cache_hits"], metrics["latency_ms"]["n"]) == (3, 1, 3)

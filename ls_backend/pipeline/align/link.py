@@ -1,6 +1,7 @@
 """An alignment turned into the predicted dialogue: cluster labels, one head box per linked
-cluster (with the celebrity name when the gallery knows the face), and the persons no cluster
-took as extra boxes numbered after every cluster.
+cluster (with the celebrity name when the gallery knows the face, or else when the cluster's
+name mention -- completed by a title ``#hashtag`` that contains it -- says who it is), and the
+persons no cluster took as extra boxes numbered after every cluster.
 
 Numbers: linked single clusters get C1, C2 ... in dialogue order; a person in a group but in no
 single cluster gets the next number; a group cluster is labelled with its members' numbers
@@ -15,12 +16,28 @@ from typing import Any
 
 from exports import labelstudio
 from exports.dialogue import Box, Dialogue
-from ls_backend.pipeline.align.artifacts import Alignment
+from ls_backend.pipeline.align.artifacts import Alignment, TextCluster
+from ls_backend.pipeline.text.features import HASHTAG
 from ls_backend.pipeline.video import proposals as video_proposals
 
 
-def linked_dialogue(predicted: Dialogue, alignment: Alignment, analysis: Mapping[str, Any]) -> tuple[Dialogue, list[int]]:
-    """The dialogue with labels and boxes, and the numbers of the persons no cluster took."""
+def name_from_text(cluster: TextCluster | None, title: str | None) -> str:
+    """The celebrity name a cluster's text gives: its longest name mention, or the title's
+    ``#hashtag`` that contains it (云升 + #姜云升 -> 姜云升); "" when no mention is a name."""
+    if cluster is None or not cluster.names:
+        return ""
+    name = max(cluster.names, key=len)
+    tags = [t for t in HASHTAG.findall(title or "") if name in t]
+    return max(tags, key=len) if tags else name
+
+
+def linked_dialogue(
+    predicted: Dialogue, alignment: Alignment, analysis: Mapping[str, Any], text_clusters: list[TextCluster] | None = None
+) -> tuple[Dialogue, list[int]]:
+    """The dialogue with labels and boxes, and the numbers of the persons no cluster took.
+
+    ``text_clusters`` (from :meth:`Aligner.align_dialogue`) name a box whose face the gallery does not know."""
+    by_index = {c.index: c for c in text_clusters or ()}
     persons = {p["number"]: p for p in analysis["persons"]}
     number_of: dict[int, int] = {}  # person -> cluster number
     next_number = 1
@@ -51,7 +68,9 @@ def linked_dialogue(predicted: Dialogue, alignment: Alignment, analysis: Mapping
         y1 = min(p["bbox"][1] for p in ps)
         x2 = max(p["bbox"][2] for p in ps)
         y2 = max(p["bbox"][3] for p in ps)
-        name = alignment.names.get(lead["number"], ("", 0.0))[0] if len(ps) == 1 else ""
+        name = ""
+        if len(ps) == 1:
+            name = alignment.names.get(lead["number"], ("", 0.0))[0] or name_from_text(by_index.get(ci), predicted.title)
         boxes.append(Box(label, int(lead["frame"]), (round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)), name))
     meta = analysis["meta"]
     dialogue = replace(predicted, clusters=tuple(clusters), boxes=tuple(boxes), fps=meta["fps"],
@@ -60,18 +79,16 @@ def linked_dialogue(predicted: Dialogue, alignment: Alignment, analysis: Mapping
     return dialogue, [n for n in persons if n not in taken]
 
 
-def linked_prediction(predicted: Dialogue, text_score: float, analysis: Mapping[str, Any], alignment: Alignment, version: str) -> dict[str, Any]:
+def linked_prediction(
+    predicted: Dialogue, text_score: float, analysis: Mapping[str, Any], alignment: Alignment, version: str,
+    text_clusters: list[TextCluster] | None = None,
+) -> dict[str, Any]:
     """Label Studio prediction: text regions with their numbers, linked boxes, then the unlinked persons."""
-    dialogue, free = linked_dialogue(predicted, alignment, analysis)
+    dialogue, free = linked_dialogue(predicted, alignment, analysis, text_clusters)
     result = labelstudio.to_result(dialogue)
     if free:
         rest = {**analysis, "persons": [p for p in analysis["persons"] if p["number"] in free]}
         first = max((n for nums in labelstudio.cluster_numbers(dialogue) for n in nums), default=0) + 1
-        extra = video_proposals.video_results(rest, first)
-        for r in extra:
-            if r["from_name"] == "comment":
-                r["value"]["text"] = [f"{len(free)} person(s) in the video were not linked to any cluster (boxes from C{first} on); "
-                                      "relabel or delete them."]
-        result += extra
+        result += video_proposals.video_results(rest, first)
     score = round(text_score * (0.5 + 0.5 * alignment.confidence), 6)
     return {"result": result, "score": score, "model_version": version}

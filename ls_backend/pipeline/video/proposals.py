@@ -3,7 +3,8 @@
 Persons that alignment (``pipeline/align``) did not link to a cluster -- or all persons, when
 alignment is not run -- are numbered by screen time (most seen first) with the cluster numbers
 that follow every cluster's number, so that no box falsely claims a cluster; the annotator
-relabels or deletes them. The prediction says so in its comment.
+relabels or deletes them. Each such box says so in its region note (``meta.text``, shown with the
+selected region), never in the annotation's comment, which is the annotator's own.
 """
 from __future__ import annotations
 
@@ -33,28 +34,25 @@ def person_labels(analysis: Mapping[str, Any], first: int) -> list[str]:
     return [f"C{first + i}" for i in range(len(analysis["persons"]))]
 
 
-NOTE = ("Video persons are proposed by the model and numbered by screen time from {first} on ({labels}); "
-        "they are not linked to the text yet: relabel each box with its cluster's number.")
+NOTE = ("Proposed person {label}, not linked to any mention yet (persons are numbered by screen time after the clusters): "
+        "give the box its cluster's number (select it, press the number with Shift) or delete it (Backspace).")
 
 
 def video_results(analysis: Mapping[str, Any], first: int) -> list[dict[str, Any]]:
-    """VideoRectangle regions (one per person, on its key frame) and a comment saying how they are numbered.
+    """VideoRectangle regions, one per person on its key frame, each with a note saying how it is numbered.
 
     ``analysis`` is ``VideoAnalysis.to_json()`` (what the store caches).
     """
     meta = analysis["meta"]
     size, fps = (meta["width"], meta["height"]), meta["fps"]
-    labels = person_labels(analysis, first)
     out = []
-    for person, label in zip(analysis["persons"], labels):
+    for person, label in zip(analysis["persons"], person_labels(analysis, first)):
         if int(label[1:]) > T.MAX_CLUSTERS:
             break  # the template offers C1..C20
         value = labelstudio.box_value(person["frame"], person["bbox"], size, fps, meta["frame_count"])
         out.append({"id": f"p{person['number']}", "from_name": T.BOX, "to_name": T.VIDEO, "type": "videorectangle",
-                    "origin": "prediction", "value": {**value, "labels": [label]}, "score": person["confidence"]})
-    if out:
-        note = NOTE.format(first=labels[0], labels=", ".join(labels[: len(out)]))
-        out.append({"id": "video-note", "from_name": T.COMMENT, "to_name": T.DIALOGUE, "type": "textarea", "value": {"text": [note]}})
+                    "origin": "prediction", "value": {**value, "labels": [label]}, "score": person["confidence"],
+                    "meta": {"text": [NOTE.format(label=label)]}})
     return out
 
 

@@ -57,6 +57,9 @@ def test_a_person_the_gallery_knows_is_named_and_linked(face_pool, dlib_faces, g
     # the test that fails when the names signal is removed: the salience prior alone picks the stranger
     without = Aligner(AlignScorer.load(), gallery, signals=("priors",)).align(clusters, persons)
     assert without.assigned[0] == (1,)
+    # a face the gallery does not know still gets the name its cluster's name mention says
+    linked, _ = linked_dialogue(d, without, _analysis(persons), clusters)
+    assert linked.boxes[0].celebrity == "王一博"
 
 
 def test_a_group_mention_gets_both_persons(face_pool, dlib_faces, gallery):
@@ -89,3 +92,20 @@ def _analysis(persons):
             "persons": [{"number": p.number, "frame": p.frame, "bbox": list(p.bbox), "screen_time": p.screen_time, "confidence": 1.0,
                          "tracks": [{"shot": 0, "first": 0, "last": 299}], "embedding": [float(v) for v in p.embedding], "crop": None}
                         for p in persons]}
+
+
+@pytest.mark.parametrize(
+    ("mentions", "names", "title", "expected"),
+    [
+        (("林一舟", "自己", "他"), ("林一舟",), "#林一舟 新歌现场", "林一舟"),
+        (("云升", "他"), ("云升",), "#姜云升 #云升 说唱", "姜云升"),  # the hashtag that completes the name
+        (("周小雨", "她"), ("周小雨",), "", "周小雨"),  # a name mention without a title
+        (("这个男生",), (), "#林一舟", ""),  # no name in the cluster: no name on the box
+    ],
+)
+def test_a_box_is_named_by_its_clusters_name_or_the_titles_hashtag(mentions, names, title, expected):
+    from ls_backend.pipeline.align.artifacts import TextCluster
+    from ls_backend.pipeline.align.link import name_from_text
+
+    cluster = TextCluster(0, mentions, "name" if names else "noun", names=names)
+    assert name_from_text(cluster, title) == expected

@@ -31,8 +31,10 @@ def test_person_boxes_on_key_frames_in_label_studio_terms(scene, label_interface
     assert label_interface.validate_prediction(pred, return_errors=True) == []
     boxes = _boxes(pred["result"])
     assert [b["value"]["labels"] for b in boxes] == [["C3"], ["C4"], ["C5"]]  # after the text's C2, by screen time
-    note = next(r for r in pred["result"] if r["from_name"] == "comment")["value"]["text"][0]
-    assert "numbered by screen time" in note and "C3, C4, C5" in note
+    assert not any(r["from_name"] == "comment" for r in pred["result"])  # the comment is the annotator's own
+    for box in boxes:  # each proposed box says how it is numbered, in its own region note
+        (note,) = box["meta"]["text"]
+        assert "numbered by screen time" in note and box["value"]["labels"][0] in note
     w, h = analysis["meta"]["width"], analysis["meta"]["height"]
     for box, person in zip(boxes, analysis["persons"]):
         (seq,) = box["value"]["sequence"]
