@@ -1,10 +1,13 @@
 """The annotation guidelines (zh + en) and their rendering into Label Studio project instructions."""
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
 LANGUAGES = (("zh", "中文"), ("en", "English"))
+#: Links to the repository's docs/ (screenshots): kept as plain text in the project instructions.
+DOCS_LINK = re.compile(r"\[([^\]]+)\]\(\.\./docs/[^)]+\)")
 
 
 def guidelines(lang: str) -> str:
@@ -24,7 +27,8 @@ def instructions_html() -> str:
 
     parts = ['<div class="mcr-guidelines" style="max-width: 60em">']
     for i, (lang, name) in enumerate(LANGUAGES):
-        body = markdown.markdown(guidelines(lang), extensions=["tables", "sane_lists"])
+        text = DOCS_LINK.sub(r"\1", guidelines(lang))  # the repository's screenshots are not served by Label Studio
+        body = markdown.markdown(text, extensions=["tables", "sane_lists"])
         parts.append(f'<details{" open" if i == 0 else ""} lang="{lang}"><summary><b>{name}</b></summary>{body}</details>')
     parts.append("</div>")
     return "\n".join(parts)

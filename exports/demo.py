@@ -2,7 +2,7 @@
 
 The dialogues are written for this project (no dependency on ../shared): short comment
 pairs under imagined videos, with proper names, person nouns, pronouns, a group
-mention (他俩), a nested mention (你妈 / 你) and boxes on key frames of 720x1280 clips.
+mention (他俩), a nested mention (你妈 / 你), a fan nickname (九洲哥哥) and boxes on key frames of 720x1280 clips.
 
 Until the Label Studio workspace and the ML backend exist, the demo runs the part of
 the pipeline that does: it writes the demo release JSONL, validates it, writes the
@@ -59,6 +59,12 @@ DEMO = [
         "小哥浑身都湿透了还在道歉", "希望大家对骑手多一点耐心",
         [("C1", [("小哥", 0)]), ("none", [("大家", 0)]), ("none", [("骑手", 0)])],
         {"C1": (150, (260, 420, 400, 600), "")},
+    ),
+    (
+        "900000000000000006", "#唐九洲 综艺名场面",
+        "唐九洲今天好帅", "九洲哥哥笑起来好甜",
+        [("C1", [("唐九洲", 0), ("九洲哥哥", 0)])],
+        {"C1": (120, (280, 300, 420, 470), "唐九洲")},
     ),
 ]
 

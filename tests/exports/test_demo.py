@@ -8,7 +8,7 @@ from exports import demo, release
 def test_demo_runs_and_its_data_is_valid(tmp_path, label_interface, capsys):
     assert demo.main(["--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "round trip         : 5/5 release lines byte-identical" in out
+    assert "round trip         : 6/6 release lines byte-identical" in out
     tasks = json.loads((tmp_path / "demo.labelstudio.json").read_text(encoding="utf-8"))
     for task in tasks:
         assert label_interface.validate_prediction({"result": task["annotations"][0]["result"]}, return_errors=True) == []

@@ -4,8 +4,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ import pytest
 
 from exports import labelstudio, release
 from ls_backend.cli import main as ls_main
-from ls_backend.workspace.server import free_port
+from tests.support.backend import running_backend
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
 REPO = Path(__file__).resolve().parents[2]
@@ -29,28 +27,8 @@ def _get(url: str, timeout: float = 5.0) -> dict:
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
-    port = free_port()
-    data = tmp_path_factory.mktemp("backend")
-    log = open(data / "backend.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ls_backend.cli", "start", "--port", str(port), "--workers", "2", "--data-dir", str(data)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MCR_RETRAIN_DEBOUNCE": "1"}, cwd=REPO,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                _get(url + "/health", 1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise AssertionError((data / "backend.log").read_text())
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-        log.close()
+    with running_backend(tmp_path_factory.mktemp("backend")) as server:
+        yield server.url
 
 
 def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend, release_lines, tmp_path):

@@ -21,13 +21,13 @@ pytestmark = pytest.mark.slow
 @pytest.mark.xdist_group("labelstudio")
 def test_prepare_creates_the_project_once(ls_server, ls_client):
     media = ls_server.document_root
-    assert demo.make_videos(media / "videos") == 5
+    assert demo.make_videos(media / "videos") == 6
     assert demo.make_videos(media / "videos") == 0  # re-run: videos reused
     first, created = demo.prepare(ls_client, media, ls_server.url)
     again, created_again = demo.prepare(ls_client, media, ls_server.url)
     assert (created, created_again) == (True, False) and again == first
     tasks = list(ls_client.tasks.list(project=first, fields="all"))
-    assert len(tasks) == 5
+    assert len(tasks) == 6
     assert all(t.data["video"].startswith("/data/local-files/?d=videos/9000000000000000") for t in tasks)
     predictions = list(ls_client.predictions.list(task=tasks[0].id))
     assert [p.model_version for p in predictions] == [demo.PROPOSALS_VERSION]
@@ -68,9 +68,9 @@ def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
         req = urllib.request.Request(f"http://127.0.0.1:{port}/api/predictions?project={project}", headers={"Authorization": f"Token {creds['token']}"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             predictions = json.loads(resp.read())
-        assert len(predictions) == 5 and all(p["model_version"].startswith("text-") for p in predictions)  # from the backend
+        assert len(predictions) == 6 and all(p["model_version"].startswith("text-") for p in predictions)  # from the backend
         with_persons = [p for p in predictions if any(r["type"] == "videorectangle" for r in p["result"])]
-        assert len(with_persons) == 4  # preannotated; the third demo video shows nobody
+        assert len(with_persons) == 5  # preannotated; the third demo video shows nobody
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     finally:
@@ -82,4 +82,4 @@ def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
         assert port_is_free(p)
         with pytest.raises(ConnectionRefusedError):  # nothing listens any more
             socket.create_connection(("127.0.0.1", p), timeout=5)
-    assert len(list((tmp_path / "demo" / "media" / "videos").glob("*.mp4"))) == 5
+    assert len(list((tmp_path / "demo" / "media" / "videos").glob("*.mp4"))) == 6
