@@ -1,5 +1,5 @@
 # MCR Studio: the two quick-start commands.
-#   make demo   the main job (see README)
+#   make demo   the main job (see README); options with ARGS, e.g. make demo ARGS="--port 8081 --backend-port 9091"
 #   make test   install what the tests need and run them
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,13 +14,17 @@ $(PY):
 # Re-install when the package metadata changes.
 $(STAMP): setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=68,<81" wheel
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@# setuptools warns on every editable install of a flat layout ("Editable installation ... be careful
+	@# with folders ... with the same name as your package"): nothing to act on here, so it is silenced
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
+ARGS ?=
+
 demo: $(STAMP)
-	$(PY) -m ls_backend.demo --dir out/demo
+	$(PY) -m ls_backend.demo --dir out/demo $(ARGS)
 
 # Debian packages the tests use: Chromium (browser test) and CJK fonts (or Chinese renders as boxes).
 sysdeps:

@@ -17,6 +17,7 @@ import templates
 from agreement.adjudicate import adjudicate, conflicts_text, fingerprint
 from agreement.state import Decision, Item, State
 from exports import labelstudio, release
+from exports.ls_client import every
 from exports.dialogue import Dialogue
 from exports.io import ReadReport, read_release, write_lines
 
@@ -95,7 +96,7 @@ def review_project(client: Any, title: str, project_id: int | None) -> int:
     """The review project: given, found by title, or created with the review config."""
     if project_id is not None:
         return project_id
-    for p in client.projects.list():
+    for p in every(client.projects.list):
         if p.title == title:
             return p.id
     project = client.projects.create(

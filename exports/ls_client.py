@@ -41,3 +41,25 @@ def export_tasks(client: Any, project: int) -> list[Any]:
     import json
 
     return json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON", download_all_tasks=True)))
+
+
+def every(list_method: Any, page_size: int = 100, **params: Any) -> list[Any]:
+    """All items of a paginated label-studio-sdk ``list`` (``client.tasks.list``, ``client.projects.list``).
+
+    The SDK's own pager asks for the page after the last one, which Label Studio answers with a
+    404 "Invalid page" and a traceback in its log; here the pages are counted from the total the
+    first page reports, so no request goes past the end.
+    """
+    items: list[Any] = []
+    page = 1
+    while True:
+        pager = list_method(page=page, page_size=page_size, **params)
+        batch = list(pager.items or [])
+        items.extend(batch)
+        response = getattr(pager, "response", None)
+        total = getattr(response, "total", None)
+        if total is None:
+            total = getattr(response, "count", None)
+        if not batch or total is None or len(items) >= total or len(batch) < page_size:
+            return items
+        page += 1

@@ -21,6 +21,7 @@ from pathlib import Path
 from exports.io import InputError, ReadReport, read_release
 from exports.ls_client import connect
 from exports.media import VideoSource
+from ls_backend.commands import status
 
 log = logging.getLogger("ls_backend")
 
@@ -51,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--ml-backend", metavar="URL", help="connect the MCR Studio ML backend at URL")
     c.add_argument("--skip-invalid", action="store_true", help="import the valid dialogues when some lines are invalid (default: stop)")
+
+    status.add_parser(sub)
 
     st = sub.add_parser("start", help="serve the ML backend for Label Studio (gunicorn)")
     st.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
@@ -139,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "preannotate" and (not args.url or not args.api_key):
         parser.error("preannotate needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
     handlers = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "start": cmd_start, "preannotate": cmd_preannotate,
-                "train-align": cmd_train_align, "evaluate-align": cmd_evaluate_align}
+                "train-align": cmd_train_align, "evaluate-align": cmd_evaluate_align, "status": status.run}
     if args.command in handlers:
         try:
             return handlers[args.command](args)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.demo import demo_dialogues
+from exports.ls_client import every
 from exports.media import VideoSource
 from ls_backend.media import synth
 from ls_backend.workspace.project import create_project
@@ -67,7 +68,7 @@ def prepare(client: Any, media_root: Path, base_url: str, ml_backend: str | None
     With ``ml_backend`` the project is connected to it (its proposals come from the backend);
     without, the demo dialogues' own annotations are imported as predictions.
     """
-    for project in client.projects.list():
+    for project in every(client.projects.list):
         if project.title == PROJECT_TITLE:
             return project.id, False
     video_dir = media_root / "videos"

@@ -15,7 +15,7 @@ from typing import Any
 from tqdm import tqdm
 
 import templates as T
-from exports.ls_client import connect, describe_api_error
+from exports.ls_client import connect, describe_api_error, every
 from ls_backend.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.service import TaskError, TextService
@@ -42,7 +42,7 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
     service = TextService(config)
     version = service.version
     try:
-        tasks = [_plain(t) for t in client.tasks.list(project=project, fields="all", page_size=100)]
+        tasks = [_plain(t) for t in every(client.tasks.list, project=project, fields="all")]
     except Exception as exc:
         log.error("project %d: cannot list tasks: %s", project, describe_api_error(exc))
         return 2

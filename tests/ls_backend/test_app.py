@@ -217,6 +217,11 @@ def test_an_annotation_with_proposals_left_in_trains_on_its_valid_parts(config):
     (note,) = metrics["left_out_of_training"]
     assert note["annotation"] == 71 and note["task"] == 7 and note["doc_key"] == "w1" and note["usable"] is True
     assert note["left_out"] == ["box C3: no mention is labelled with the box's number(s); left out"]
+    from ls_backend.commands.status import render  # what `ls-backend status` prints for the project lead
+
+    shown = render(metrics)
+    assert "1 received; 1 not fully used for training" in shown
+    assert "  annotation 71 (task 7, w1)\n    - box C3: no mention is labelled with the box's number(s); left out" in shown
     assert service.store.runs()[-1].annotations == 1  # the training run counted it
     # the annotator fixes it: the note goes away
     fixed = {**event, "action": "ANNOTATION_UPDATED", "annotation": {"id": 71, "result": result[:-1]}}
