@@ -3,7 +3,7 @@
 Task data (the contract between import, template, backend and export)::
 
     {"doc_key": str, "dialogue": [{"speaker": "A", "text": "..."}, ...],
-     "video": url-or-path, "title": str, "fps": number?,
+     "video": url-or-path, "title": str, "preview": str (the Data Manager's one line), "fps": number?,
      "frame_width": int?, "frame_height": int?, "frame_count": int?,
      "release": {...}}
 
@@ -114,6 +114,7 @@ def to_task(dialogue: Dialogue, *, video: str | None = None, annotation: bool = 
         "dialogue": [{"speaker": t.speaker, "text": t.text} for t in dialogue.turns],
         "video": video if video is not None else (dialogue.video or ""),
         "title": dialogue.title or "",
+        "preview": preview(dialogue),
     }
     if dialogue.fps is not None:
         data["fps"] = dialogue.fps
@@ -126,6 +127,11 @@ def to_task(dialogue: Dialogue, *, video: str | None = None, annotation: bool = 
     if annotation:
         task["annotations"] = [{"result": to_result(dialogue)}]
     return task
+
+
+def preview(dialogue: Dialogue) -> str:
+    """The dialogue as one line for Label Studio's Data Manager (``A：… ｜ B：…``); never read back."""
+    return " ｜ ".join(f"{t.speaker}：{t.text}" for t in dialogue.turns)
 
 
 def _region(rid: str, from_name: str, to_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:

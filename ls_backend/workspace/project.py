@@ -53,6 +53,18 @@ def build_tasks(
     return tasks, warnings
 
 
+#: The project's Data Manager tab: the dialogue as one line of text (``data.preview``) instead of the JSON of
+#: its turns, the prediction score (to sort by the model's uncertainty), and none of the columns an annotator
+#: has no use for (Label Studio's column ids).
+_UNUSED = ["tasks:inner_id", "tasks:annotators", "tasks:annotations_results", "tasks:annotations_ids",
+           "tasks:predictions_model_versions", "tasks:predictions_results", "tasks:file_upload", "tasks:storage_filename",
+           "tasks:created_at", "tasks:updated_at", "tasks:updated_by", "tasks:avg_lead_time", "tasks:draft_exists",
+           "tasks:comment_authors", "tasks:comment_count", "tasks:last_comment_updated_at", "tasks:unresolved_comment_count",
+           "tasks:data.dialogue", "tasks:data.release", "tasks:data.video", "tasks:data.fps",
+           "tasks:data.frame_width", "tasks:data.frame_height", "tasks:data.frame_count"]
+DIALOGUE_VIEW = {"title": "Dialogues", "hiddenColumns": {"explore": _UNUSED, "labeling": [*_UNUSED, "tasks:data.doc_key"]}}
+
+
 def create_project(
     client: Any,
     *,
@@ -101,6 +113,10 @@ def create_project(
     result = ProjectResult(id=project.id, tasks=0, url=f"{base_url}/projects/{project.id}/data", warnings=warnings)
     if getattr(project, "maximum_annotations", ANNOTATORS_PER_TASK) != ANNOTATORS_PER_TASK:
         result.warnings.append("this Label Studio did not accept two annotations per task; distribute tasks by hand")
+    try:
+        client.views.create(project=project.id, data=DIALOGUE_VIEW)
+    except Exception as exc:  # a cosmetic step: the project works without it
+        result.warnings.append(f"the Data Manager tab with readable dialogues could not be created: {describe_api_error(exc)}")
     if videos.root is not None:
         try:
             storage = client.import_storage.local.create(

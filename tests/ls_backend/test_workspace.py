@@ -41,6 +41,13 @@ def test_project_settings(ls_client, project_50):
     assert project.maximum_annotations == 2
     assert project.show_instruction is True
     assert "标注规范" in project.expert_instruction and "annotation guidelines" in project.expert_instruction
+    # the Data Manager's tab shows the dialogue as a line of text, not the JSON of its turns
+    (view,) = [v for v in ls_client.views.list(project=project_50["id"])]
+    data = view.data if isinstance(view.data, dict) else view.data.dict()
+    assert data["title"] == "Dialogues" and "tasks:data.dialogue" in data["hiddenColumns"]["explore"]
+    task = next(iter(ls_client.tasks.list(project=project_50["id"], page_size=1)))
+    turns = task.data["dialogue"]
+    assert task.data["preview"] == f"{turns[0]['speaker']}：{turns[0]['text']} ｜ {turns[1]['speaker']}：{turns[1]['text']}"
 
 
 def test_video_is_served_by_label_studio(ls_server, ls_client, project_50):
