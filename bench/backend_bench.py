@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from exports import labelstudio  # noqa: E402
 from exports.io import read_titles
 from ls_backend.pipeline.text.data import read_dialogues  # noqa: E402
 from ls_backend.pipeline.text.model import TextModel, train  # noqa: E402
+from ls_backend import server  # noqa: E402
 from ls_backend.workspace.server import free_port  # noqa: E402
 
 
@@ -59,25 +58,15 @@ def main() -> None:
     def task(d, i):
         return {"id": i, "data": labelstudio.to_task(replace(d, title=titles.get(d.doc_key)), annotation=False)["data"]}
 
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen([sys.executable, "-m", "ls_backend.cli", "start", "--port", str(port), "--workers", "2", "--data-dir", tmp],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-        url = f"http://127.0.0.1:{port}"
+        proc, url = server.launch(Path(tmp), "127.0.0.1", free_port(), Path(tmp) / "backend.log")
         try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(url + "/health", timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.2)
             for i, d in enumerate(train_set[:20]):  # warm both workers (model loaded, jieba ready)
                 post(url + "/predict", {"tasks": [task(d, i)]})
             cold = [post(url + "/predict", {"tasks": [task(d, 1000 + i)]})[0] for i, d in enumerate(val)]
             cached = [post(url + "/predict", {"tasks": [task(d, 1000 + i)]})[0] for i, d in enumerate(val)]
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(30)
+            server.stop(proc, timeout=30)
     print(f"/predict, {len(val)} val dialogues, one per request, 2 gunicorn workers on {os.cpu_count()} cores")
     print(f"  new tasks  : p50 {pct(cold, 0.5):6.1f} ms  p95 {pct(cold, 0.95):6.1f} ms  mean {statistics.mean(cold) * 1000:6.1f} ms"
           f"  max {max(cold) * 1000:6.1f} ms  -> p95 / 50 ms target = {pct(cold, 0.95) / 50:.2f}")

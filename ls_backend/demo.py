@@ -13,20 +13,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import secrets
 import signal
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from exports.demo import demo_dialogues
 from exports.ls_client import every
 from exports.media import VideoSource
+from ls_backend import server as backend_server
 from ls_backend.media import synth
 from ls_backend.workspace.project import create_project
 from ls_backend.workspace.server import LabelStudioError, LabelStudioServer, port_is_free
@@ -88,25 +86,10 @@ def prepare(client: Any, media_root: Path, base_url: str, ml_backend: str | None
 
 def start_backend(directory: Path, host: str, port: int) -> tuple[subprocess.Popen, str]:
     """``ls-backend start`` for the demo (its data under ``directory/backend``); waits until it answers."""
-    log_path = directory / "backend" / "ls-backend.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ls_backend.cli", "start", "--host", host, "--port", str(port), "--workers", "2",
-             "--data-dir", str(directory / "backend")],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    url = f"http://{host}:{port}"
-    for _ in range(240):
-        if proc.poll() is not None:
-            raise LabelStudioError(f"the ML backend exited with code {proc.returncode}; see {log_path}")
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1).read()
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise LabelStudioError(f"the ML backend did not answer on {url} within 120 s; see {log_path}")
+    try:
+        return backend_server.launch(directory / "backend", host, port, directory / "backend" / "ls-backend.log")
+    except backend_server.BackendError as exc:
+        raise LabelStudioError(str(exc)) from None
 
 
 def preannotate_videos(directory: Path, url: str, token: str, project_id: int) -> None:
@@ -118,17 +101,6 @@ def preannotate_videos(directory: Path, url: str, token: str, project_id: int) -
     status = preannotate(config, url, token, project_id)
     if status:
         log.warning("some demo videos could not be pre-annotated (see above); their tasks keep their text proposals")
-
-
-def stop_process(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
 
 
 def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKEND_PORT) -> int:
@@ -181,7 +153,7 @@ def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKE
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.stop()
-        stop_process(backend)
+        backend_server.stop(backend)
     print("MCR Studio demo stopped.", flush=True)
     return 0
 

@@ -81,6 +81,22 @@ def ensure_label_studio(venv: Path | None = None) -> Path:
     return exe
 
 
+def stop_group(proc: subprocess.Popen | None, timeout: float = 20.0) -> bool:
+    """Stop a process started in a session of its own, with everything it forked (SIGTERM to its process
+    group, SIGKILL after ``timeout``). Returns whether it was running."""
+    if proc is None or proc.poll() is not None:
+        return False
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    except ProcessLookupError:
+        pass
+    return True
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -208,17 +224,8 @@ class LabelStudioServer:
     def stop(self, timeout: float = 20.0) -> None:
         """Stop the server (SIGTERM to its process group, SIGKILL after ``timeout``)."""
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        except ProcessLookupError:
-            pass
-        log.info("Label Studio stopped")
+        if stop_group(proc, timeout):
+            log.info("Label Studio stopped")
 
     def __enter__(self) -> LabelStudioServer:
         return self.start()

@@ -103,6 +103,19 @@ def _fix_mentions(a: Annotator, gold: Dialogue) -> list[str]:
     return done
 
 
+def _redraw_boxes(a: Annotator, gold: Dialogue) -> list[str]:
+    """Delete every proposed box, then draw the intended ones on their key frames. Returns the gestures made."""
+    done = []
+    for numbers in a.boxes():
+        a.delete(box_of=numbers)
+        done.append(f"delete box {numbers}")
+    assert a.boxes() == []
+    for box in gold.boxes:
+        a.draw_box(box.numbers, coords.ls_frame(box.frame), box.bbox, FRAME)
+        done.append(f"draw box {box.numbers} at {box.frame}")
+    return done
+
+
 def _turn_offsets(d: Dialogue, span: tuple[int, int]) -> tuple[int, int, int]:
     offset = 0
     for ti, turn in enumerate(d.turns):
@@ -146,13 +159,7 @@ def test_an_annotators_day(day, ls_server, ls_client, tmp_path):
         gestures += _fix_mentions(a, gold)
         assert a.mentions() == [(t, n) for t, n in a.mentions()] and dict(a.mentions()) == {"林一舟": (1,), "自己": (1,), "他": (1,), "他妈妈": (2,)}, before
         a.screenshot("merge-clusters-and-add-a-nested-mention")
-        for numbers in a.boxes():
-            a.delete(box_of=numbers)
-            gestures.append(f"delete box {numbers}")
-        assert a.boxes() == []
-        for box in gold.boxes:
-            a.draw_box(box.numbers, coords.ls_frame(box.frame), box.bbox, FRAME)
-            gestures.append(f"draw box {box.numbers} at {box.frame}")
+        gestures += _redraw_boxes(a, gold)
         a.screenshot("draw-a-head-box-on-a-key-frame")
         a.type_name((1,), "林一舟")
         a.select(None, (1,))  # the name shows under the dialogue while the box is selected
@@ -168,10 +175,7 @@ def test_an_annotators_day(day, ls_server, ls_client, tmp_path):
         _open(page, ls_server, day["project"], task.id, "他俩以后肯定会很幸福")
         gestures += _fix_mentions(a, gold)
         assert dict(a.mentions())["他俩"] == (1, 2)
-        for numbers in a.boxes():
-            a.delete(box_of=numbers)
-        for box in gold.boxes:
-            a.draw_box(box.numbers, coords.ls_frame(box.frame), box.bbox, FRAME)
+        gestures += _redraw_boxes(a, gold)
         assert sorted(a.boxes()) == [(1,), (1, 2)], a.regions()
         a.screenshot("a-group-mention-and-its-box")
         a.submit()
