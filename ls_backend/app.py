@@ -138,7 +138,7 @@ def predict():
             results.append(service.predict_task(task, i))
         except TaskError as exc:
             errors += 1
-            service.stats["task_errors"] += 1
+            service.count("task_errors")
             results.append({"error": str(exc), "model_version": service.version})
     status = 400 if tasks and errors == len(tasks) else 200
     return jsonify(results=results, model_version=service.version), status

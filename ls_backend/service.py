@@ -31,6 +31,8 @@ from ls_backend.store import Store, cache_key
 log = logging.getLogger(__name__)
 
 TRAINING_DATA = SHIPPED.parent / "training_data.jsonl.gz"
+#: How soon a worker's counters reach the store (and so every worker's ``/metrics``).
+STATS_FLUSH_SECONDS = 1.0
 
 
 class TaskError(ValueError):
@@ -97,6 +99,9 @@ class TextService:
         self.stats: Counter = Counter()
         self.latencies: deque[float] = deque(maxlen=500)
         self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._stats_lock = threading.Lock()
+        self._stats_dirty = False
+        self._flusher: threading.Thread | None = None
         self.trainer = Trainer(self, config.retrain_debounce)
         self.video_settings = VideoSettings.from_config(config)
         self._align = None
@@ -157,7 +162,7 @@ class TextService:
         cached = self.store.cached(key)
         predicted = None
         if cached is not None:
-            self.stats["cache_hits"] += 1
+            self.count("cache_hits")
             prediction = cached
         else:
             predicted, confidence = predict_dialogue(model, dialogue)
@@ -168,15 +173,36 @@ class TextService:
             if predicted is None:  # the text result came from the cache; alignment needs the clusters
                 predicted, _ = predict_dialogue(model, dialogue)
             prediction = self._with_video(predicted, model, version, prediction, video)
-        self.stats["predictions"] += 1
         self.latencies.append(time.perf_counter() - started)
-        self.flush_stats()
+        self.count("predictions")
         return prediction
 
-    def flush_stats(self) -> None:
-        """Write this worker's counters and recent latencies to the store (one small upsert), so that
-        ``/metrics`` answers the same sums whichever gunicorn worker serves it."""
-        self.store.save_worker_stats(self._worker, {"counts": dict(self.stats), "latencies": [round(x, 6) for x in self.latencies]})
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to a counter of this worker; a background thread writes the counters to the store within
+        :data:`STATS_FLUSH_SECONDS` (off the request path), so that ``/metrics`` adds up every worker."""
+        with self._stats_lock:
+            self.stats[name] += n
+            self._stats_dirty = True
+            if self._flusher is None or not self._flusher.is_alive():  # started lazily: after gunicorn's fork
+                self._flusher = threading.Thread(target=self._flush_loop, name="mcr-stats", daemon=True)
+                self._flusher.start()
+
+    def _flush_loop(self) -> None:
+        while True:
+            time.sleep(STATS_FLUSH_SECONDS)
+            try:
+                self.flush_stats()
+            except Exception:  # the store is busy or gone: try again at the next tick
+                log.exception("writing this worker's counters to the store failed")
+
+    def flush_stats(self, force: bool = False) -> None:
+        """Write this worker's counters and recent latencies to the store (one small upsert) when they changed."""
+        with self._stats_lock:
+            if not (self._stats_dirty or force):
+                return
+            self._stats_dirty = False
+            stats = {"counts": dict(self.stats), "latencies": [round(x, 6) for x in self.latencies]}
+        self.store.save_worker_stats(self._worker, stats)
 
     @property
     def align(self):
@@ -212,7 +238,7 @@ class TextService:
         if row is None:
             return None
         if row.error:
-            self.stats["video_errors"] += 1
+            self.count("video_errors")
             return None
         return row.analysis
 
@@ -238,7 +264,7 @@ class TextService:
                 self._note_usable_parts(ann["id"], ann_task, result)
                 self._teach_gallery(ann["id"], ann_task, result)
                 n += 1
-            self.stats["annotations_received"] += n
+            self.count("annotations_received", n)
             self.trainer.notify()
             return f"stored {n} annotation(s); retraining in {self.config.retrain_debounce:g} s unless more arrive"
         if action in ("ANNOTATION_DELETED", "ANNOTATIONS_DELETED"):
@@ -312,7 +338,7 @@ class TextService:
             self.store.finish_run(run, "done", version=version, seconds=seconds)
             self._activate(version, model)
             self._retrain_alignment(model)
-            self.stats["trainings"] += 1
+            self.count("trainings")
             log.info("new text model %s from %d dialogues (%d annotated) in %.1f s", version, len(dialogues), n_ann, seconds)
             return version
 
@@ -334,7 +360,7 @@ class TextService:
     def metrics(self) -> dict[str, Any]:
         """Counters and latencies of every worker (from the store), training runs, and what training
         leaves out of the received annotations."""
-        self.flush_stats()
+        self.flush_stats(force=True)
         counts: Counter = Counter()
         lat: list[float] = []
         for worker in self.store.worker_stats():

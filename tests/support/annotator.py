@@ -203,8 +203,8 @@ class Annotator:
         self.deselect()
 
     def toggle_interpolation(self) -> None:
-        """The selected box's "Toggle Interpolation" button in the video bar (the diamond right of the
-        red keypoint button): the box then ends at its key frame."""
+        """The selected box's "Toggle Interpolation" button, the fourth of the video bar (a crossed diamond):
+        the box then ends at its key frame. The test checks the result: ``enabled: false`` on the key frame."""
         self.page.locator(".lsf-timeline-controls button").nth(3).click()
         self.page.wait_for_timeout(300)
 
