@@ -261,8 +261,9 @@ class TextService:
                 if ann.get("was_cancelled"):
                     continue
                 self.store.upsert_annotation(ann["id"], ann_task.get("id"), (event.get("project") or {}).get("id"), data, result)
-                self._note_usable_parts(ann["id"], ann_task, result)
-                self._teach_gallery(ann["id"], ann_task, result)
+                dialogue = self._note_usable_parts(ann["id"], ann_task, result)
+                if dialogue is not None:  # the gallery learns from the usable parts too
+                    self._teach_gallery(ann["id"], dialogue)
                 n += 1
             self.count("annotations_received", n)
             self.trainer.notify()
@@ -286,13 +287,12 @@ class TextService:
             log.warning("annotation %s: training leaves out %s", ls_annotation_id, "; ".join(dropped))
         return dialogue
 
-    def _teach_gallery(self, ls_annotation_id: int, task: dict, result: list) -> None:
+    def _teach_gallery(self, ls_annotation_id: int, dialogue: Dialogue) -> None:
         """Named persons of an annotated task whose video was analysed go into the celebrity gallery."""
-        video = self.video_analysis(task.get("data", {}).get("video"))
+        video = self.video_analysis(dialogue.video)
         if video is None:
             return
         try:
-            dialogue = labelstudio.from_task({"id": task.get("id"), "data": task["data"]}, result)
             taught = self.align.teach(ls_annotation_id, dialogue, video)
         except (ValueError, KeyError) as exc:
             log.warning("annotation %s: cannot teach the gallery: %s", ls_annotation_id, exc)

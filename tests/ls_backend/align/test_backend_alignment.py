@@ -37,9 +37,14 @@ def test_a_named_face_is_learned_from_an_annotation_and_proposed_with_its_name(t
                          fps=30.0, frame_size=(720, 1280), frame_count=90)
     task = labelstudio.to_task(annotated, video="first.mp4", annotation=False)
     task["id"] = 1
-    event = {"action": "ANNOTATION_CREATED", "task": task, "annotation": {"id": 501, "result": labelstudio.to_result(annotated)}}
+    # submitted with the stranger's proposed box left in, unlinked (C2: no mention has that number)
+    stranger = {"id": "p2", "from_name": "box", "to_name": "video", "type": "videorectangle",
+                "value": {**labelstudio.box_value(30, (400, 500, 660, 780), (720, 1280), 30.0, 90), "labels": ["C2"]}}
+    event = {"action": "ANNOTATION_CREATED", "task": task, "annotation": {"id": 501, "result": labelstudio.to_result(annotated) + [stranger]}}
     assert client.post("/webhook", json=event).status_code == 200
-    assert [name for name, _, _ in service.store.gallery_faces("dlib")] == ["王一博"]
+    assert [name for name, _, _ in service.store.gallery_faces("dlib")] == ["王一博"]  # learned all the same
+    (note,) = client.get("/metrics").json["left_out_of_training"]
+    assert note["left_out"] == ["box C2: no mention is labelled with the box's number(s); left out"]
 
     # another dialogue about him, another video: the box of his cluster is on his face, with his name
     task2 = {"id": 2, "data": {"doc_key": "t2", "dialogue": [{"speaker": "A", "text": "王一博跳舞太好看了"}, {"speaker": "B", "text": "他是真的厉害"}],
