@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import templates as T
@@ -289,31 +290,24 @@ def from_task(
             raise exc
         dropped.append(f"{exc.field}: {exc.message}; left out")
 
-    mentions: dict[str, tuple[frozenset[int], Span]] = {}
-    flags: dict[str, set[str]] = {}
-    box_regions: dict[str, tuple[list[str], Mapping[str, Any]]] = {}
-    celebrity: dict[str, str] = {}
-    comment = None
+    regions = _Regions(where, index)
     for ri, region in enumerate(result):
-        field = f"result[{ri}]"
         try:
-            if not isinstance(region, Mapping) or not isinstance(region.get("value"), Mapping):
-                raise LabelStudioFormatError(where, field, "expected a region object with a 'value'")
-            comment = _read_region(region, ri, field, where, index, mentions, flags, box_regions, celebrity, comment)
+            regions.read(region, ri)
         except LabelStudioFormatError as exc:
             problem(exc)
 
     # clusters in order of first mention region
     groups: dict[frozenset[int], list[Span]] = {}
     group_flags: dict[frozenset[int], set[str]] = {}
-    for rid, (numbers, span) in mentions.items():
+    for rid, (numbers, span) in regions.mentions.items():
         groups.setdefault(numbers, []).append(span)
-        group_flags.setdefault(numbers, set()).update(flags.get(rid, ()))
+        group_flags.setdefault(numbers, set()).update(regions.flags.get(rid, ()))
 
     carried = {b["label"]: b for b in release.get("boxes", []) if isinstance(b, Mapping) and "label" in b}
     boxes: list[Box] = []
     box_label_of: dict[frozenset[int], str] = {}
-    for rid, (labels, value) in box_regions.items():
+    for rid, (labels, value) in regions.boxes.items():
         numbers = frozenset(_NUMBER_OF[l] for l in labels)
         label = "".join(labels)
         try:
@@ -325,7 +319,7 @@ def from_task(
                 raise LabelStudioFormatError(
                     where, "data.frame_width", f"box {label} is drawn but the task has no frame size to convert it to pixels"
                 )
-            box = _box_from_region(label, value, size, celebrity.get(rid, ""), carried.get(label), where)
+            box = _box_from_region(label, value, size, regions.celebrity.get(rid, ""), carried.get(label), where)
         except LabelStudioFormatError as exc:
             problem(exc)
             continue
@@ -374,7 +368,7 @@ def from_task(
             frame_size=size,
             frame_count=frame_count if isinstance(frame_count, int) and frame_count > 0 else None,
             layout=layout,
-            comment=comment or None,
+            comment=regions.comment or None,
         )
     except ValueError as exc:
         text = str(exc)
@@ -382,55 +376,64 @@ def from_task(
         raise LabelStudioFormatError(where, field, message or text) from None
 
 
-def _read_region(
-    region: Mapping[str, Any], ri: int, field: str, where: str, index: coords.TextIndex,
-    mentions: dict[str, tuple[frozenset[int], Span]], flags: dict[str, set[str]],
-    box_regions: dict[str, tuple[list[str], Mapping[str, Any]]], celebrity: dict[str, str], comment: str | None,
-) -> str | None:
-    """Read one result region into the collections of :func:`from_task`; returns the comment.
+@dataclass
+class _Regions:
+    """The result regions of one annotation, sorted by control tag as :func:`from_task` reads them."""
 
-    Raises:
-        LabelStudioFormatError: the region is malformed (nothing of it was collected).
-    """
-    name, value, rid = region.get("from_name"), region["value"], str(region.get("id", ri))
-    if name == T.MENTION:
-        labels = value.get("paragraphlabels")
-        numbers = _numbers(labels, where, f"{field}.value.paragraphlabels")
-        try:
-            rng = coords.ParagraphRange(int(value["start"]), int(value["startOffset"]), int(value["end"]), int(value["endOffset"]))
-            span = index.to_span(rng)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise LabelStudioFormatError(where, f"{field}.value", f"bad mention offsets: {exc}") from None
-        if rid in mentions:
-            raise LabelStudioFormatError(where, f"{field}.id", f"two mention regions share the id {rid!r}")
-        mentions[rid] = (numbers, span)
-    elif name == T.FLAGS:
-        choices = value.get("choices")
-        if not isinstance(choices, list) or any(c not in (T.FLAG_NOT_IN_VIDEO, T.FLAG_FACE_UNIDENTIFIABLE) for c in choices):
-            raise LabelStudioFormatError(where, f"{field}.value.choices", f"unknown flag(s) {choices!r}")
-        flags.setdefault(rid, set()).update(choices)
-    elif name in (T.BOX, T.PERSON) and region.get("type") in ("videorectangle", "labels"):
-        labels = value.get("labels")
-        _numbers(labels, where, f"{field}.value.labels")
-        if not value.get("sequence"):
-            raise LabelStudioFormatError(where, f"{field}.value.sequence", "a box without any key frame")
-        box_regions[rid] = (list(labels), value)
-    elif name == T.CELEBRITY:
-        text = value.get("text")
-        if isinstance(text, str):
-            text = [text]
-        if not isinstance(text, list):
-            raise LabelStudioFormatError(where, f"{field}.value.text", "expected a list of strings")
-        celebrity[rid] = " ".join(str(t).strip() for t in text if str(t).strip())
-    elif name == T.COMMENT:
-        text = value.get("text")
-        return "\n".join(text) if isinstance(text, list) else str(text or "")
-    else:
-        raise LabelStudioFormatError(
-            where, f"{field}.from_name", f"unknown control {name!r}; the template has "
-            f"{', '.join([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT])}"
-        )
-    return comment
+    where: str
+    index: coords.TextIndex
+    mentions: dict[str, tuple[frozenset[int], Span]] = field(default_factory=dict)
+    flags: dict[str, set[str]] = field(default_factory=dict)
+    boxes: dict[str, tuple[list[str], Mapping[str, Any]]] = field(default_factory=dict)
+    celebrity: dict[str, str] = field(default_factory=dict)
+    comment: str | None = None
+
+    def read(self, region: Any, ri: int) -> None:
+        """Add one region (``result[ri]``).
+
+        Raises:
+            LabelStudioFormatError: the region is malformed (nothing of it was added).
+        """
+        where, field_ = self.where, f"result[{ri}]"
+        if not isinstance(region, Mapping) or not isinstance(region.get("value"), Mapping):
+            raise LabelStudioFormatError(where, field_, "expected a region object with a 'value'")
+        name, value, rid = region.get("from_name"), region["value"], str(region.get("id", ri))
+        if name == T.MENTION:
+            numbers = _numbers(value.get("paragraphlabels"), where, f"{field_}.value.paragraphlabels")
+            try:
+                rng = coords.ParagraphRange(int(value["start"]), int(value["startOffset"]), int(value["end"]), int(value["endOffset"]))
+                span = self.index.to_span(rng)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise LabelStudioFormatError(where, f"{field_}.value", f"bad mention offsets: {exc}") from None
+            if rid in self.mentions:
+                raise LabelStudioFormatError(where, f"{field_}.id", f"two mention regions share the id {rid!r}")
+            self.mentions[rid] = (numbers, span)
+        elif name == T.FLAGS:
+            choices = value.get("choices")
+            if not isinstance(choices, list) or any(c not in (T.FLAG_NOT_IN_VIDEO, T.FLAG_FACE_UNIDENTIFIABLE) for c in choices):
+                raise LabelStudioFormatError(where, f"{field_}.value.choices", f"unknown flag(s) {choices!r}")
+            self.flags.setdefault(rid, set()).update(choices)
+        elif name in (T.BOX, T.PERSON) and region.get("type") in ("videorectangle", "labels"):
+            labels = value.get("labels")
+            _numbers(labels, where, f"{field_}.value.labels")
+            if not value.get("sequence"):
+                raise LabelStudioFormatError(where, f"{field_}.value.sequence", "a box without any key frame")
+            self.boxes[rid] = (list(labels), value)
+        elif name == T.CELEBRITY:
+            text = value.get("text")
+            if isinstance(text, str):
+                text = [text]
+            if not isinstance(text, list):
+                raise LabelStudioFormatError(where, f"{field_}.value.text", "expected a list of strings")
+            self.celebrity[rid] = " ".join(str(t).strip() for t in text if str(t).strip())
+        elif name == T.COMMENT:
+            text = value.get("text")
+            self.comment = "\n".join(text) if isinstance(text, list) else str(text or "")
+        else:
+            raise LabelStudioFormatError(
+                where, f"{field_}.from_name", f"unknown control {name!r}; the template has "
+                f"{', '.join([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT])}"
+            )
 
 
 def _where(task: Any) -> str:

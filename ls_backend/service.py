@@ -300,28 +300,33 @@ class TextService:
         if taught:
             log.info("annotation %s taught the gallery %d face(s)", ls_annotation_id, taught)
 
-    def training_set(self) -> tuple[list[Dialogue], dict[str, str], int]:
-        """Shipped training data plus the live annotations (an annotated doc_key replaces the shipped one)."""
+    def annotated(self) -> list[Dialogue]:
+        """The usable parts of every live annotation, in the order they arrived (read once per training run)."""
+        out = []
+        for row in self.store.live_annotations():
+            d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
+            if d is not None:  # an unusable one was recorded as such when it arrived
+                out.append(d)
+        return out
+
+    def training_set(self, annotated: list[Dialogue] | None = None) -> tuple[list[Dialogue], dict[str, str], int]:
+        """Shipped training data plus the live annotations (an annotated doc_key replaces the shipped one; of
+        several annotations of one dialogue the latest counts)."""
         from ls_backend.pipeline.text.data import read_training_data
 
         base, titles = read_training_data(TRAINING_DATA) if TRAINING_DATA.exists() else ([], {})
-        annotated: dict[str, Dialogue] = {}
-        for row in self.store.live_annotations():
-            d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
-            if d is None:  # recorded as unusable when it arrived
-                continue
-            annotated[d.doc_key] = d
-            if d.title:
-                titles[d.doc_key] = d.title
-        merged = [d for d in base if d.doc_key not in annotated] + list(annotated.values())
-        return merged, titles, len(annotated)
+        by_key = {d.doc_key: d for d in (self.annotated() if annotated is None else annotated)}
+        titles.update({k: d.title for k, d in by_key.items() if d.title})
+        merged = [d for d in base if d.doc_key not in by_key] + list(by_key.values())
+        return merged, titles, len(by_key)
 
     def retrain(self) -> str:
         """Train a new version now and activate it; returns the version. Only one training at a time."""
         from filelock import FileLock
 
         with FileLock(str(self.config.data_dir / "training.lock")):
-            dialogues, titles, n_ann = self.training_set()
+            annotated = self.annotated()
+            dialogues, titles, n_ann = self.training_set(annotated)
             run = self.store.start_run(n_ann)
             started = time.monotonic()
             try:
@@ -337,20 +342,13 @@ class TextService:
             seconds = time.monotonic() - started
             self.store.finish_run(run, "done", version=version, seconds=seconds)
             self._activate(version, model)
-            self._retrain_alignment(model)
+            self._retrain_alignment(model, annotated)
             self.count("trainings")
             log.info("new text model %s from %d dialogues (%d annotated) in %.1f s", version, len(dialogues), n_ann, seconds)
             return version
 
-    def _retrain_alignment(self, model: TextModel) -> None:
-        annotated = []
-        for row in self.store.live_annotations():
-            video = self.video_analysis(row.task_data.get("video"))
-            if video is None:
-                continue
-            d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
-            if d is not None:
-                annotated.append((d, video))
+    def _retrain_alignment(self, model: TextModel, dialogues: list[Dialogue]) -> None:
+        annotated = [(d, video) for d in dialogues if (video := self.video_analysis(d.video)) is not None]
         if annotated:
             try:
                 self.align.retrain(annotated, model.gazetteer)

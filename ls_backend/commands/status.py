@@ -26,15 +26,18 @@ def add_parser(sub: Any) -> None:
 
 
 def fetch_metrics(url: str, timeout: float = 10.0) -> dict[str, Any]:
-    """The backend's ``/metrics`` (with basic auth from MCR_BASIC_AUTH_USER / _PASS when set).
+    """The backend's ``/metrics`` (with the basic auth of the backend's configuration, when it has one).
 
     Raises:
         InputError: the backend does not answer, refuses, or answers something else than metrics.
     """
+    from ls_backend.config import Config
+
+    config = Config.load()  # the backend's own settings: config file, then MCR_* variables
     request = urllib.request.Request(url.rstrip("/") + "/metrics")
-    user, password = os.environ.get("MCR_BASIC_AUTH_USER"), os.environ.get("MCR_BASIC_AUTH_PASS")
-    if user and password:
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+    if config.basic_auth_user:
+        secret = f"{config.basic_auth_user}:{config.basic_auth_pass or ''}".encode()
+        request.add_header("Authorization", "Basic " + base64.b64encode(secret).decode())
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             body = json.loads(resp.read())
