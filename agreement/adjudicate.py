@@ -18,11 +18,11 @@ two differ within the tolerance, e.g. boxes with IoU >= 0.5, A's values are kept
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from agreement.visual import iou, match_clusters, normalise_name
+from agreement.visual import iou, match_clusters
+from exports.names import name_key
 from exports import release
 from exports.dialogue import NONE_LABEL, Cluster, Dialogue
 
@@ -116,7 +116,7 @@ def adjudicate(a: Dialogue, b: Dialogue, iou_threshold: float = 0.5) -> Adjudica
             elif iou(ba.bbox, bb.bbox) < iou_threshold:
                 conflicts.append(Conflict("box", f"{who}: head boxes overlap IoU {iou(ba.bbox, bb.bbox):.2f} < {iou_threshold}", _box(ba), _box(bb)))
                 label = NONE_LABEL
-            elif normalise_name(ba.celebrity) != normalise_name(bb.celebrity):
+            elif name_key(ba.celebrity) != name_key(bb.celebrity):
                 conflicts.append(Conflict("name", f"{who}: celebrity {ba.celebrity or '(none)'} vs {bb.celebrity or '(none)'}", ba.celebrity, bb.celebrity))
                 boxes.append(replace(ba, celebrity=""))
             else:
@@ -147,6 +147,3 @@ def conflicts_text(adj: Adjudication) -> str:
     """The conflicts as lines for the expert (shown above the task in the review project)."""
     return "\n".join(f"{i + 1}. [{c.kind}] {c.description}" for i, c in enumerate(adj.conflicts))
 
-
-def as_json(adj: Adjudication) -> str:
-    return json.dumps([c.as_dict() for c in adj.conflicts], ensure_ascii=False)

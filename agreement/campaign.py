@@ -19,6 +19,7 @@ from agreement.state import Decision, Item, State
 from exports import labelstudio, release
 from exports.ls_client import every
 from exports.dialogue import Dialogue
+from exports.prediction import Prediction
 from exports.io import ReadReport, read_release, write_lines
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,8 @@ def _review_task(adj, a: Annotation, b: Annotation) -> dict[str, Any]:
     task["data"][templates.CONFLICTS] = conflicts_text(adj)
     task["data"]["adjudication"] = {"doc_key": adj.doc_key, "a": a.annotator, "b": b.annotator}
     task["predictions"] = [
-        {"model_version": DRAFT_VERSION, "score": 1.0, "result": labelstudio.to_result(adj.draft)},
-        {"model_version": f"annotator {a.annotator}", "score": 1.0, "result": labelstudio.to_result(a.dialogue)},
-        {"model_version": f"annotator {b.annotator}", "score": 1.0, "result": labelstudio.to_result(b.dialogue)},
+        labelstudio.to_prediction(Prediction(d, (), 1.0, version))
+        for d, version in ((adj.draft, DRAFT_VERSION), (a.dialogue, f"annotator {a.annotator}"), (b.dialogue, f"annotator {b.annotator}"))
     ]
     return task
 

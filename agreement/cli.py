@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from exports import ls_client
 from exports.io import InputError, atomic_writer, read_json
 
 log = logging.getLogger("agreement")
@@ -33,8 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="agreement of every pair of annotators")
     r.add_argument("files", nargs="*", help="release JSONL files, one per annotator")
     r.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
-    r.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (live project)")
-    r.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="Label Studio API token")
+    ls_client.add_options(r, " (live project)")
     r.add_argument("--project", type=int, help="project id (live project)")
     r.add_argument("--json", dest="json_out", help="write the report as JSON")
     r.add_argument("--html", dest="html_out", help="write a self-contained HTML page")
@@ -43,8 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="*", help="release JSONL files, one per annotator")
     a.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
     a.add_argument("--project", type=int, help="the annotation project (live)")
-    a.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (the review project is created there)")
-    a.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="Label Studio API token")
+    ls_client.add_options(a, " (the review project is created there)")
     a.add_argument("--state", required=True, help="directory of the campaign record (decisions, review tasks)")
     a.add_argument("--review-title", default="MCR Studio adjudication", help="title of the review project (found or created)")
     a.add_argument("--review-project", type=int, help="use this existing review project")
@@ -54,8 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gold", help="write the gold release JSONL: auto-accepted plus expert-resolved dialogues")
     g.add_argument("--state", required=True, help="directory of the campaign record")
     g.add_argument("--out", required=True, help="gold release JSONL")
-    g.add_argument("--url", default=os.environ.get("LABEL_STUDIO_URL"), help="Label Studio URL (to read the expert's decisions)")
-    g.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="Label Studio API token")
+    ls_client.add_options(g, " (to read the expert's decisions)")
     g.add_argument("--report", help="write what was decided how as JSON")
     return p
 
@@ -178,6 +175,7 @@ def cmd_gold(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.url, args.api_key = ls_client.connection(args.url, args.api_key, required=False) or (None, None)  # flags, else the environment
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

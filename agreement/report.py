@@ -79,13 +79,6 @@ def from_labelstudio_export(tasks: Iterable[Any], source: str = "export") -> Ann
     return out
 
 
-def from_live_project(url: str, api_key: str, project: int) -> Annotations:
-    """Read a project through the Label Studio API (its JSON export)."""
-    from exports.ls_client import connect, export_tasks
-
-    return from_labelstudio_export(export_tasks(connect(url, api_key), project), f"{url} project {project}")
-
-
 def _text(d: Dialogue) -> tuple[str, ...]:
     return tuple(t.text for t in d.turns)
 

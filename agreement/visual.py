@@ -14,9 +14,7 @@ without any overlap stay unmatched. For every matched person:
 """
 from __future__ import annotations
 
-import re
 import statistics
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,13 +22,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from exports.dialogue import Box, Cluster, Dialogue
-
-_STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def normalise_name(name: str) -> str:
-    return _STRIP.sub("", unicodedata.normalize("NFKC", name)).casefold()
-
+from exports.names import name_key
 
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
     """Intersection over union of two ``[x1, y1, x2, y2]`` boxes (0 when either is empty)."""
@@ -100,7 +92,7 @@ class VisualAgreement:
                 self.ious.append(iou(ba.bbox, bb.bbox))
                 if ba.celebrity or bb.celebrity:
                     self.names_compared += 1
-                    self.names_agree += normalise_name(ba.celebrity) == normalise_name(bb.celebrity)
+                    self.names_agree += name_key(ba.celebrity) == name_key(bb.celebrity)
             elif ba:
                 self.only_a_boxed += 1
             elif bb:

@@ -7,9 +7,9 @@ Conventions, named once here and used everywhere:
 * **Spans** are ``(start, end)`` token offsets, ``end`` **inclusive** (the release
   format's convention).
 * **Frames** are **0-based** frame indices (release format). Label Studio's 1-based
-  frames are converted in :mod:`exports.geometry` only.
+  frames are converted in :mod:`exports.coords` only.
 * **Boxes** are ``(x1, y1, x2, y2)`` in **pixels** of the key frame. Percentages
-  for Label Studio are computed in :mod:`exports.geometry` only.
+  for Label Studio are computed in :mod:`exports.coords` only.
 * **Labels**: each cluster has an entity label, ``"none"`` (no person box), ``"C1"``
   or a group such as ``"C1C2"``; boxes carry the same strings.
 
@@ -236,6 +236,18 @@ class Dialogue:
             if box.label == label:
                 return box
         return None
+
+    def cluster_numbers(self) -> list[tuple[int, ...]]:
+        """The cluster number(s) of each cluster: labelled clusters keep their label's numbers
+        (``"C1C3"`` -> ``(1, 3)``); ``"none"`` clusters get the smallest numbers no label of the
+        dialogue uses (what an annotator sees them under)."""
+        used = {n for c in self.clusters for n in c.numbers}
+        free = (n for n in range(1, 10_000) if n not in used)
+        return [c.numbers if c.label != NONE_LABEL else (next(free),) for c in self.clusters]
+
+    def first_free_number(self) -> int:
+        """The first number after every cluster's number: where proposals that no cluster took are numbered from."""
+        return max((n for nums in self.cluster_numbers() for n in nums), default=0) + 1
 
 
 def make_dialogue(

@@ -1,9 +1,39 @@
 """Connecting to a Label Studio server with label-studio-sdk, and saying clearly why it failed."""
 from __future__ import annotations
 
+import argparse
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from exports.io import InputError
+
+#: The environment variables of the Label Studio connection (the names Label Studio's own tools use).
+ENV_URL = "LABEL_STUDIO_URL"
+ENV_API_KEY = "LABEL_STUDIO_API_KEY"
+
+
+def add_options(parser: argparse.ArgumentParser, what: str = "") -> None:
+    """``--url`` and ``--api-key`` of a command that talks to Label Studio."""
+    parser.add_argument("--url", help=f"Label Studio URL{what} (default: ${ENV_URL}, or label_studio_url in the config file)")
+    parser.add_argument("--api-key", help=f"API token of a Label Studio user (default: ${ENV_API_KEY}, or label_studio_api_key in the config file)")
+
+
+def connection(url: str | None, api_key: str | None, *, defaults: tuple[str | None, str | None] = (None, None),
+               env: Mapping[str, str] | None = None, required: bool = True) -> tuple[str, str] | None:
+    """The Label Studio URL and key: the flags, else ``defaults`` (a config's), else the environment.
+
+    Raises:
+        InputError: one is missing (when ``required``; otherwise None is returned).
+    """
+    env = os.environ if env is None else env
+    url = url or defaults[0] or env.get(ENV_URL)
+    api_key = api_key or defaults[1] or env.get(ENV_API_KEY)
+    if url and api_key:
+        return url, api_key
+    if required:
+        raise InputError(f"this needs --url and --api-key (or {ENV_URL} and {ENV_API_KEY})")
+    return None
 
 
 def describe_api_error(exc: Exception) -> str:

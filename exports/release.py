@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exports.dialogue import NONE_LABEL, Box, Cluster, Dialogue, ReleaseLayout, Span, Turn
+
+if TYPE_CHECKING:
+    from exports.prediction import Prediction
 
 LABEL_KEYS = ("entity_label", "entity_labels")
 CELEBRITY_KEYS = ("if_celebrity", "celebrity")
@@ -248,6 +251,18 @@ def to_record(
 def to_line(dialogue: Dialogue, **kwargs: Any) -> str:
     """One release JSONL line (without the newline)."""
     return dumps(to_record(dialogue, **kwargs))
+
+
+def prediction_line(prediction: Prediction) -> str:
+    """The release line of a prediction: the predicted dialogue's line, with the persons no cluster took
+    appended to ``visual_annotations`` (numbered after every cluster, no paths, no name)."""
+    record = to_record(prediction.dialogue)
+    record["visual_annotations"] = list(record.get("visual_annotations") or []) + [
+        {"cur_frame": p.frame, "cur_frame_path": "", "bbox": [int(round(v)) for v in p.bbox], "box_labels": p.label,
+         "if_celebrity": "", "region_image_path": ""}
+        for p in prediction.unlinked
+    ]
+    return dumps(record)
 
 
 def default_frame_path(doc_key: str, frame: int) -> str:

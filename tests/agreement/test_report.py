@@ -6,7 +6,8 @@ import random
 import pytest
 
 from agreement.cli import main as agreement_main
-from agreement.visual import cohen_kappa, iou, normalise_name
+from agreement.visual import cohen_kappa, iou
+from exports.names import name_key
 from exports import labelstudio, release
 from tests.support.browser import browser_page
 from tests.support.perturb import perturb
@@ -138,6 +139,6 @@ def test_live_project(ls_server, ls_client, release_lines, tmp_path):
 def test_visual_helpers():
     assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
     assert iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
-    assert normalise_name(" 王 一博！") == normalise_name("王一博") and normalise_name("Jay Chou") == "jaychou"
+    assert name_key(" 王 一博！") == name_key("王一博") and name_key("Jay Chou") == "jaychou"
     assert cohen_kappa([(True, True), (False, False), (True, False), (False, False)]) == pytest.approx(0.5)
     assert cohen_kappa([(False, False)] * 3) is None  # chance agreement 1: undefined

@@ -1,29 +1,8 @@
-"""Label Studio task + annotation (our template) <-> :class:`~exports.dialogue.Dialogue`.
+"""A Label Studio task and one annotation's (or prediction's) result <-> :class:`~exports.dialogue.Dialogue`.
 
-Task data (the contract between import, template, backend and export)::
-
-    {"doc_key": str, "dialogue": [{"speaker": "A", "text": "..."}, ...],
-     "video": url-or-path, "title": str, "preview": str (the Data Manager's one line), "fps": number?,
-     "frame_width": int?, "frame_height": int?, "frame_count": int?,
-     "release": {...}}
-
-``release`` carries what the release JSONL needs for a byte-identical write and an
-annotator cannot edit (genre, key spellings, opaque paths, exact pixel boxes); see
-:func:`_release_data`. Results of the annotation:
-
-* one ``paragraphlabels`` region (``mention``) per mention, labelled with the cluster's
-  number(s): ``["C1"]``, or ``["C1", "C2"]`` for a group mention. Mentions with the same
-  label set form one cluster. Clusters whose release label is ``"none"`` get numbers
-  not used by any other label of the dialogue.
-* per-person flags as a per-region ``choices`` result (``flags``) on the cluster's first
-  mention region;
-* one ``videorectangle`` region (``box``) per person with a single key frame
-  (``enabled: false``) and the same number(s) in ``labels``; the celebrity name as a
-  per-region ``textarea`` (``celebrity``) on it. Boxes are only shown when the frame
-  size and rate are known (from the video); otherwise they travel in ``release``.
-* the annotator's comment as a ``textarea`` (``comment``).
-
-Region order in ``result`` is cluster order, then mention order; reading keeps it, so
+The regions are written and read by one adapter per control tag (:mod:`.mention`, :mod:`.flags`,
+:mod:`.box`, :mod:`.celebrity`, :mod:`.comment`); this module holds the task data and the order of
+the regions. Region order in ``result`` is cluster order, then mention order; reading keeps it, so
 cluster and mention order survive the round trip.
 """
 from __future__ import annotations
@@ -35,42 +14,26 @@ from typing import Any
 
 import templates as T
 from exports import coords
-from exports.dialogue import NONE_LABEL, Box, Cluster, Dialogue, ReleaseLayout, Span, Turn, label_numbers
+from exports.dialogue import NONE_LABEL, Cluster, Dialogue, ReleaseLayout, Span, Turn, label_numbers
+from exports.labelstudio import box as box_tag
+from exports.labelstudio import celebrity, comment, flags, mention
+from exports.labelstudio.errors import NUMBER_OF, LabelStudioFormatError, labels_of
 from exports.release import CELEBRITY_KEYS, DEFAULT_KEYS, LABEL_KEYS
 
 log = logging.getLogger(__name__)
 
-_NUMBER_OF = {label: i for i, label in enumerate(T.CLUSTER_LABELS, start=1)}
-
-
-class LabelStudioFormatError(ValueError):
-    """A task or annotation that cannot become a Dialogue; says which task and field."""
-
-    def __init__(self, where: str, field: str, message: str) -> None:
-        self.where = where
-        self.field = field
-        self.message = message
-        super().__init__(f"{where}: {field}: {message}")
-
 
 # -- Dialogue -> task ----------------------------------------------------------------
 def cluster_numbers(dialogue: Dialogue) -> list[tuple[int, ...]]:
-    """The template's cluster number(s) of each cluster.
-
-    Labelled clusters keep their label's numbers (``"C1C3"`` -> ``(1, 3)``); ``"none"``
-    clusters get the smallest numbers no label of the dialogue uses.
+    """The template's cluster number(s) of each cluster (:meth:`Dialogue.cluster_numbers`).
 
     Raises:
         ValueError: more numbers are needed than the template offers (C1..C20).
     """
-    used = {n for c in dialogue.clusters for n in c.numbers}
-    free = (n for n in range(1, 10_000) if n not in used)
-    out = [c.numbers if c.label != NONE_LABEL else (next(free),) for c in dialogue.clusters]
+    out = dialogue.cluster_numbers()
     top = max((n for nums in out for n in nums), default=0)
     if top > T.MAX_CLUSTERS:
-        raise ValueError(
-            f"clusters: the dialogue needs cluster number C{top}, the template offers C1..C{T.MAX_CLUSTERS}"
-        )
+        raise ValueError(f"clusters: the dialogue needs cluster number C{top}, the template offers C1..C{T.MAX_CLUSTERS}")
     return out
 
 
@@ -80,31 +43,22 @@ def to_result(dialogue: Dialogue) -> list[dict[str, Any]]:
     tokens = dialogue.tokens
     result: list[dict[str, Any]] = []
     for ci, (cluster, numbers) in enumerate(zip(dialogue.clusters, cluster_numbers(dialogue))):
-        labels = [f"C{n}" for n in numbers]
+        labels = labels_of(numbers)
         for mi, span in enumerate(cluster.spans):
-            rng = index.to_paragraph(*span)
-            value = {  # Label Studio's paragraph regions type start/end as strings (integers are dropped silently)
-                "start": str(rng.start),
-                "end": str(rng.end),
-                "startOffset": rng.start_offset,
-                "endOffset": rng.end_offset,
-                "text": "".join(tokens[span[0] : span[1] + 1]),
-            }
             rid = f"m{ci}_{mi}"
-            result.append(_region(rid, T.MENTION, T.DIALOGUE, "paragraphlabels", {**value, "paragraphlabels": labels}))
-            if mi == 0:
-                flags = _flags(cluster)
-                if flags:
-                    result.append(_region(rid, T.FLAGS, T.DIALOGUE, "choices", {**value, "choices": flags}))
+            value = mention.paragraph_value(span, index, tokens)
+            result.append(mention.to_region(rid, value, labels))
+            if mi == 0 and (flag_region := flags.to_region(rid, value, cluster)) is not None:
+                result.append(flag_region)
     if _boxes_shown(dialogue):
+        assert dialogue.frame_size is not None and dialogue.fps is not None
         for bi, box in enumerate(dialogue.boxes):
-            rid = f"b{bi}"
-            value = _box_value(dialogue, box)
-            result.append(_region(rid, T.BOX, T.VIDEO, "videorectangle", {**value, "labels": _box_labels(box)}))
+            region, value = box_tag.to_region(f"b{bi}", box, dialogue.frame_size, dialogue.fps, dialogue.frame_count)
+            result.append(region)
             if box.celebrity:
-                result.append(_region(rid, T.CELEBRITY, T.VIDEO, "textarea", {**value, "text": [box.celebrity]}))
+                result.append(celebrity.to_region(f"b{bi}", value, box.celebrity))
     if dialogue.comment:
-        result.append(_region("comment", T.COMMENT, T.DIALOGUE, "textarea", {"text": [dialogue.comment]}))
+        result.append(comment.to_region(dialogue.comment))
     return result
 
 
@@ -135,52 +89,8 @@ def preview(dialogue: Dialogue) -> str:
     return " ｜ ".join(f"{t.speaker}：{t.text}" for t in dialogue.turns)
 
 
-def _region(rid: str, from_name: str, to_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {"id": rid, "from_name": from_name, "to_name": to_name, "type": kind, "origin": "manual", "value": value}
-
-
-def _flags(cluster: Cluster) -> list[str]:
-    flags = []
-    if cluster.not_in_video:
-        flags.append(T.FLAG_NOT_IN_VIDEO)
-    if cluster.face_unidentifiable:
-        flags.append(T.FLAG_FACE_UNIDENTIFIABLE)
-    return flags
-
-
-def _box_labels(box: Box) -> list[str]:
-    return [f"C{n}" for n in box.numbers]
-
-
 def _boxes_shown(dialogue: Dialogue) -> bool:
     return dialogue.frame_size is not None and dialogue.fps is not None
-
-
-def _box_value(dialogue: Dialogue, box: Box) -> dict[str, Any]:
-    assert dialogue.frame_size is not None and dialogue.fps is not None
-    return box_value(box.frame, box.bbox, dialogue.frame_size, dialogue.fps, dialogue.frame_count)
-
-
-def box_value(frame: int, bbox: Sequence[float], size: tuple[int, int], fps: float, frame_count: int | None) -> dict[str, Any]:
-    """The ``value`` of a VideoRectangle region: a pixel box on a 0-based frame, in Label Studio's terms."""
-    x, y, w, h = coords.box_to_percent(bbox, size)
-    frames = max(frame_count or 0, frame + 1)
-    return {
-        "framesCount": frames,
-        "duration": frames / fps,
-        "sequence": [
-            {
-                "frame": coords.ls_frame(frame),
-                "enabled": False,
-                "rotation": 0,
-                "x": x,
-                "y": y,
-                "width": w,
-                "height": h,
-                "time": coords.frame_time(frame, fps),
-            }
-        ],
-    }
 
 
 def _release_data(dialogue: Dialogue) -> dict[str, Any]:
@@ -241,6 +151,35 @@ def annotator_name(annotation: Mapping[str, Any]) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in name)
 
 
+def read_task(task: Any, index: int, max_chars: int) -> Dialogue:
+    """The dialogue of a task to predict (``/predict``, ``ls-backend predict --tasks``, ``preannotate``):
+    one token per character, no annotation read; a task without ``doc_key`` is called ``task-<id>``.
+
+    Raises:
+        LabelStudioFormatError: naming the task (``task <id>`` or ``tasks[<index>]``) and the field.
+    """
+    if not isinstance(task, Mapping):
+        raise LabelStudioFormatError(f"tasks[{index}]", "", f"expected a task object, got {type(task).__name__}")
+    where = f"task {task.get('id', f'#{index}')}"
+    data = task.get("data")
+    if not isinstance(data, Mapping):
+        raise LabelStudioFormatError(where, "data", "expected an object with 'dialogue'")
+    turns = data.get("dialogue")
+    if not isinstance(turns, list) or not turns or not all(isinstance(t, Mapping) and isinstance(t.get("text"), str) for t in turns):
+        raise LabelStudioFormatError(where, "data.dialogue", "expected a non-empty list of {speaker, text} turns")
+    chars = sum(len(t["text"]) for t in turns)
+    if chars > max_chars:
+        raise LabelStudioFormatError(where, "data.dialogue", f"{chars} characters; this backend takes dialogues of up to {max_chars}")
+    if chars == 0:
+        raise LabelStudioFormatError(where, "data.dialogue", "every turn is empty")
+    title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        raise LabelStudioFormatError(where, "data.title", f"expected a string, got {type(title).__name__}")
+    try:
+        return Dialogue(doc_key=str(data.get("doc_key") or f"task-{task.get('id', index)}"), turns=_turns(data, {}, where), title=title or None)
+    except ValueError as exc:
+        raise LabelStudioFormatError(where, "data.dialogue", str(exc)) from None
+
 
 def from_task(
     task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | None = None, *, dropped: list[str] | None = None
@@ -282,7 +221,6 @@ def from_task(
     size = _frame_size(data, where)
     fps = _positive(data, "fps", where)
     frame_count = data.get("frame_count")
-    index = coords.TextIndex([t.tokens for t in turns])
 
     def problem(exc: LabelStudioFormatError) -> None:
         """Raise, or in salvage mode note what is left out and go on."""
@@ -290,7 +228,7 @@ def from_task(
             raise exc
         dropped.append(f"{exc.field}: {exc.message}; left out")
 
-    regions = _Regions(where, index)
+    regions = _Regions(where, coords.TextIndex([t.tokens for t in turns]))
     for ri, region in enumerate(result):
         try:
             regions.read(region, ri)
@@ -305,10 +243,10 @@ def from_task(
         group_flags.setdefault(numbers, set()).update(regions.flags.get(rid, ()))
 
     carried = {b["label"]: b for b in release.get("boxes", []) if isinstance(b, Mapping) and "label" in b}
-    boxes: list[Box] = []
+    boxes = []
     box_label_of: dict[frozenset[int], str] = {}
     for rid, (labels, value) in regions.boxes.items():
-        numbers = frozenset(_NUMBER_OF[l] for l in labels)
+        numbers = frozenset(NUMBER_OF[label] for label in labels)
         label = "".join(labels)
         try:
             if numbers not in groups:
@@ -319,7 +257,7 @@ def from_task(
                 raise LabelStudioFormatError(
                     where, "data.frame_width", f"box {label} is drawn but the task has no frame size to convert it to pixels"
                 )
-            box = _box_from_region(label, value, size, regions.celebrity.get(rid, ""), carried.get(label), where)
+            box = box_tag.from_region(label, value, size, regions.celebrity.get(rid, ""), carried.get(label), where)
         except LabelStudioFormatError as exc:
             problem(exc)
             continue
@@ -334,16 +272,13 @@ def from_task(
                 log.warning("%s: box %s (not shown, no video size) has no mention labelled %s any more; dropped", where, label, label)
                 continue
             box_label_of[numbers] = label
-            boxes.append(_box_from_record(record, where))
+            boxes.append(box_tag.from_record(record, where))
 
-    boxless = {frozenset(label_numbers(l)): l for l in release.get("boxless_labels", [])}
-    clusters = []
-    for numbers, spans in groups.items():
-        label = box_label_of.get(numbers) or boxless.get(numbers) or NONE_LABEL
-        f = group_flags.get(numbers, set())
-        clusters.append(
-            Cluster(tuple(spans), label, T.FLAG_NOT_IN_VIDEO in f, T.FLAG_FACE_UNIDENTIFIABLE in f)
-        )
+    boxless = {frozenset(label_numbers(label)): label for label in release.get("boxless_labels", [])}
+    clusters = [
+        Cluster(tuple(spans), box_label_of.get(numbers) or boxless.get(numbers) or NONE_LABEL, **flags.apply(group_flags.get(numbers, set())))
+        for numbers, spans in groups.items()
+    ]
     order = {b: i for i, b in enumerate(carried)}
     boxes.sort(key=lambda b: order.get(b.label, len(order)))
 
@@ -372,13 +307,13 @@ def from_task(
         )
     except ValueError as exc:
         text = str(exc)
-        field, _, message = text.partition(": ")
-        raise LabelStudioFormatError(where, field, message or text) from None
+        field_, _, message = text.partition(": ")
+        raise LabelStudioFormatError(where, field_, message or text) from None
 
 
 @dataclass
 class _Regions:
-    """The result regions of one annotation, sorted by control tag as :func:`from_task` reads them."""
+    """The result regions of one annotation, sorted by control tag (each read by its adapter)."""
 
     where: str
     index: coords.TextIndex
@@ -399,36 +334,18 @@ class _Regions:
             raise LabelStudioFormatError(where, field_, "expected a region object with a 'value'")
         name, value, rid = region.get("from_name"), region["value"], str(region.get("id", ri))
         if name == T.MENTION:
-            numbers = _numbers(value.get("paragraphlabels"), where, f"{field_}.value.paragraphlabels")
-            try:
-                rng = coords.ParagraphRange(int(value["start"]), int(value["startOffset"]), int(value["end"]), int(value["endOffset"]))
-                span = self.index.to_span(rng)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise LabelStudioFormatError(where, f"{field_}.value", f"bad mention offsets: {exc}") from None
+            numbers, span = mention.read(value, self.index, where, field_)
             if rid in self.mentions:
                 raise LabelStudioFormatError(where, f"{field_}.id", f"two mention regions share the id {rid!r}")
             self.mentions[rid] = (numbers, span)
         elif name == T.FLAGS:
-            choices = value.get("choices")
-            if not isinstance(choices, list) or any(c not in (T.FLAG_NOT_IN_VIDEO, T.FLAG_FACE_UNIDENTIFIABLE) for c in choices):
-                raise LabelStudioFormatError(where, f"{field_}.value.choices", f"unknown flag(s) {choices!r}")
-            self.flags.setdefault(rid, set()).update(choices)
-        elif name in (T.BOX, T.PERSON) and region.get("type") in ("videorectangle", "labels"):
-            labels = value.get("labels")
-            _numbers(labels, where, f"{field_}.value.labels")
-            if not value.get("sequence"):
-                raise LabelStudioFormatError(where, f"{field_}.value.sequence", "a box without any key frame")
-            self.boxes[rid] = (list(labels), value)
+            self.flags.setdefault(rid, set()).update(flags.read(value, where, field_))
+        elif box_tag.is_box(region):
+            self.boxes[rid] = (box_tag.read(region, value, where, field_), value)
         elif name == T.CELEBRITY:
-            text = value.get("text")
-            if isinstance(text, str):
-                text = [text]
-            if not isinstance(text, list):
-                raise LabelStudioFormatError(where, f"{field_}.value.text", "expected a list of strings")
-            self.celebrity[rid] = " ".join(str(t).strip() for t in text if str(t).strip())
+            self.celebrity[rid] = celebrity.read(value, where, field_)
         elif name == T.COMMENT:
-            text = value.get("text")
-            self.comment = "\n".join(text) if isinstance(text, list) else str(text or "")
+            self.comment = comment.read(value)
         else:
             raise LabelStudioFormatError(
                 where, f"{field_}.from_name", f"unknown control {name!r}; the template has "
@@ -461,15 +378,6 @@ def _turns(data: Mapping[str, Any], release: Mapping[str, Any], where: str) -> t
     return tuple(turns)
 
 
-def _numbers(labels: Any, where: str, field: str) -> frozenset[int]:
-    if not isinstance(labels, list) or not labels:
-        raise LabelStudioFormatError(where, field, f"expected a non-empty list of cluster numbers, got {labels!r}")
-    unknown = [l for l in labels if l not in _NUMBER_OF]
-    if unknown:
-        raise LabelStudioFormatError(where, field, f"unknown cluster number(s) {unknown!r}; expected C1..C{T.MAX_CLUSTERS}")
-    return frozenset(_NUMBER_OF[l] for l in labels)
-
-
 def _frame_size(data: Mapping[str, Any], where: str) -> tuple[int, int] | None:
     w, h = data.get("frame_width"), data.get("frame_height")
     if w is None and h is None:
@@ -486,50 +394,3 @@ def _positive(data: Mapping[str, Any], key: str, where: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise LabelStudioFormatError(where, f"data.{key}", f"expected a positive number, got {value!r}")
     return value
-
-
-def _box_from_region(
-    label: str, value: Mapping[str, Any], size: tuple[int, int], celebrity: str, carried: Mapping[str, Any] | None, where: str
-) -> Box:
-    sequence = value["sequence"]
-    if len(sequence) > 1:
-        log.warning("%s: box %s has %d key frames; the first one is kept", where, label, len(sequence))
-    key = sequence[0]
-    try:
-        frame = coords.release_frame(int(key["frame"]))
-        percent = (float(key["x"]), float(key["y"]), float(key["width"]), float(key["height"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LabelStudioFormatError(where, f"box {label}", f"bad key frame {dict(key)!r}: {exc}") from None
-    bbox: tuple[float, ...] = coords.box_to_pixels(percent, size)
-    frame_path = region_path = None
-    extra: dict[str, Any] = {}
-    key_order = None
-    if carried is not None:
-        extra = dict(carried.get("extra", {}))
-        key_order = tuple(carried["key_order"]) if carried.get("key_order") else None
-        if carried.get("frame") == frame:
-            frame_path = carried.get("frame_path")
-            old = carried.get("bbox")
-            if old is not None and coords.same_percent(coords.box_to_percent(old, size), percent):
-                bbox = tuple(old)
-                region_path = carried.get("region_path")
-    try:
-        return Box(label, frame, bbox, celebrity, frame_path, region_path, extra, key_order)
-    except ValueError as exc:
-        raise LabelStudioFormatError(where, f"box {label}", str(exc)) from None
-
-
-def _box_from_record(record: Mapping[str, Any], where: str) -> Box:
-    try:
-        return Box(
-            label=record["label"],
-            frame=record["frame"],
-            bbox=tuple(record["bbox"]),
-            celebrity=record.get("celebrity", ""),
-            frame_path=record.get("frame_path"),
-            region_path=record.get("region_path"),
-            extra=dict(record.get("extra", {})),
-            key_order=tuple(record["key_order"]) if record.get("key_order") else None,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LabelStudioFormatError(where, "data.release.boxes", f"bad carried box {dict(record)!r}: {exc}") from None
