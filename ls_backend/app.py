@@ -18,19 +18,22 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 import templates as T
+from exports import labelstudio
 from ls_backend.config import Config
-from ls_backend.service import TaskError, TextService
+from ls_backend.inbox import EventError
+from ls_backend.service import Backend
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ml", __name__)
 
 
-def create_app(config: Config | None = None, service: TextService | None = None) -> Flask:
-    """A fresh app; ``service`` may be injected (tests), else it is built from ``config``."""
+def create_app(config: Config | None = None, backend: Backend | None = None, *, own_trainer: bool = True) -> Flask:
+    """A fresh app; ``backend`` may be injected (tests), else it is built from ``config`` (under ``ls-backend start``
+    with ``own_trainer=False``: the server runs one trainer process for all workers)."""
     config = config or Config.load()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.extensions["mcr"] = service or TextService(config)
+    app.extensions["mcr"] = backend or Backend(config, own_trainer=own_trainer, register=own_trainer)
     app.extensions["mcr_config"] = config
     app.register_blueprint(bp)
 
@@ -48,7 +51,7 @@ def create_app(config: Config | None = None, service: TextService | None = None)
     return app
 
 
-def _service() -> TextService:
+def _backend() -> Backend:
     return current_app.extensions["mcr"]
 
 
@@ -108,7 +111,7 @@ def check_label_config(xml: str, where: str) -> None:
 @bp.get("/")
 @bp.get("/health")
 def health():
-    return jsonify(status="UP", model_class="MCRStudioText", model_version=_service().version)
+    return jsonify(status="UP", model_class="MCRStudioText", model_version=_backend().version)
 
 
 @bp.post("/setup")
@@ -117,7 +120,7 @@ def setup():
     schema = data.get("schema")
     if isinstance(schema, str) and schema.strip():
         check_label_config(schema, "setup")
-    return jsonify(model_version=_service().version)
+    return jsonify(model_version=_backend().version)
 
 
 @bp.post("/predict")
@@ -131,17 +134,17 @@ def predict():
     config = data.get("label_config")
     if isinstance(config, str) and config.strip():
         check_label_config(config, "predict")
-    service = _service()
+    backend = _backend()
     results, errors = [], 0
     for i, task in enumerate(tasks):
         try:
-            results.append(service.predict_task(task, i))
-        except TaskError as exc:
+            results.append(labelstudio.to_prediction(backend.predictor.predict(task, i)))
+        except ValueError as exc:  # LabelStudioFormatError: the task; ValueError: more clusters than the template offers
             errors += 1
-            service.count("task_errors")
-            results.append({"error": str(exc), "model_version": service.version})
+            backend.stats.count("task_errors")
+            results.append({"error": str(exc), "model_version": backend.version})
     status = 400 if tasks and errors == len(tasks) else 200
-    return jsonify(results=results, model_version=service.version), status
+    return jsonify(results=results, model_version=backend.version), status
 
 
 @bp.post("/webhook")
@@ -150,18 +153,18 @@ def webhook():
     if not isinstance(data.get("action"), str):
         raise _BadRequest("webhook: 'action' is missing; expected a Label Studio webhook event")
     try:
-        status = _service().receive(data)
-    except TaskError as exc:
+        status = _backend().inbox.receive(data)
+    except EventError as exc:
         raise _BadRequest(f"webhook: {exc}") from None
     return jsonify(status=status), 200
 
 
 @bp.post("/train")
 def train():
-    _service().trainer.notify(immediate=True)
+    _backend().request_training(immediate=True)
     return jsonify(status="training started"), 201
 
 
 @bp.get("/metrics")
 def metrics():
-    return jsonify(_service().metrics())
+    return jsonify(_backend().metrics())

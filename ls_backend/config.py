@@ -1,10 +1,13 @@
-"""Configuration of the ML backend, read in one place: defaults < JSON file < environment.
+"""Configuration of the ML backend and of the ``ls-backend`` commands, read in one place:
+defaults < JSON file < environment < command-line flags.
 
 Every field of ``Config`` below is also ``MCR_<FIELD IN UPPER CASE>`` in the environment
 (``MCR_DATA_DIR``, ``MCR_DATABASE_URL``, ``MCR_TEXT_MODEL``, ``MCR_BASIC_AUTH_USER`` / ``_PASS``,
 ``MCR_RETRAIN_DEBOUNCE``, ``MCR_VIDEO_SAMPLE_FPS``, ``MCR_HEAD_DETECTOR``, ``MCR_FACE_EMBEDDER``,
 ``MCR_MEDIA_ROOT``, ``MCR_MEDIA_URL_PREFIXES``, ``MCR_CLIP_CHECKPOINT`` ...) and a key of the JSON
 file named by ``MCR_CONFIG`` or ``--config`` (the same names in lower case, without the prefix).
+The Label Studio connection is also read from Label Studio's own variables, ``LABEL_STUDIO_URL`` and
+``LABEL_STUDIO_API_KEY``; a command's ``--url`` / ``--api-key`` win over all of these.
 """
 from __future__ import annotations
 
@@ -35,8 +38,9 @@ class Config:
     device: str = "auto"  # torch device of the video models: auto | cpu | cuda
     media_root: Path | None = None  # local videos the backend may read
     media_url_prefixes: str = ""  # comma-separated URL prefixes the backend may fetch videos from
-    label_studio_url: str | None = None  # the Label Studio host: its /data/... URLs are fetched with the token
-    label_studio_token: str | None = None
+    # -- the Label Studio connection (commands; the backend fetches Label Studio's /data/... URLs with the key) --
+    label_studio_url: str | None = None
+    label_studio_api_key: str | None = None
     max_video_bytes: int = 512 * 1024 * 1024
     # -- text-to-person alignment (see pipeline/align) --
     align_scorer: Path | None = None  # default: the shipped one, then what the project's annotations train
@@ -63,15 +67,40 @@ class Config:
             except (OSError, json.JSONDecodeError) as exc:
                 raise ValueError(f"config file {path}: {exc}") from None
         names = {f.name for f in fields(cls)}
+        if "label_studio_token" in values:  # its name before the connection settings were gathered here
+            values.setdefault("label_studio_api_key", values.pop("label_studio_token"))
         unknown = set(values) - names
         if unknown:
             raise ValueError(f"config file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(names)}")
+        from exports.ls_client import ENV_API_KEY, ENV_URL
+
+        for name, key in (("label_studio_url", ENV_URL), ("label_studio_api_key", ENV_API_KEY)):
+            if env.get(key):
+                values[name] = env[key]
         for name in names:
             key = f"MCR_{name.upper()}"
             if key in env:
                 values[name] = env[key]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls()._with(values)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every setting as JSON (what a child process such as the trainer is given)."""
+        return {f.name: (str(v) if isinstance(v, Path) else v) for f in fields(self) for v in [getattr(self, f.name)]}
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> Config:
+        return cls()._with(values)
+
+    def label_studio(self, url: str | None = None, api_key: str | None = None) -> tuple[str, str]:
+        """The Label Studio URL and API key: the flags given, else this configuration's.
+
+        Raises:
+            InputError: either is missing.
+        """
+        from exports.ls_client import connection
+
+        return connection(url, api_key, defaults=(self.label_studio_url, self.label_studio_api_key), env={})
 
     def _with(self, values: dict[str, Any]) -> Config:
         typed: dict[str, Any] = {}

@@ -15,10 +15,11 @@ from typing import Any
 from tqdm import tqdm
 
 import templates as T
+from exports import labelstudio
 from exports.ls_client import connect, describe_api_error, every
 from ls_backend.config import Config
 from ls_backend.media.fetch import MediaPolicy
-from ls_backend.service import TaskError, TextService
+from ls_backend.service import Backend
 from ls_backend.video_jobs import VideoJobs, video_refs
 
 log = logging.getLogger(__name__)
@@ -39,16 +40,16 @@ def _has_video(prediction: dict) -> bool:
 def preannotate(config: Config, url: str, api_key: str, project: int, *, workers: int = 1) -> int:
     """Returns the exit status: 0 when every task got its prediction with video, 1 when some video failed."""
     client = connect(url, api_key)
-    service = TextService(config)
-    version = service.version
+    backend = Backend(config, own_trainer=False)
+    version = backend.version
     try:
         tasks = [_plain(t) for t in every(client.tasks.list, project=project, fields="all")]
     except Exception as exc:
         log.error("project %d: cannot list tasks: %s", project, describe_api_error(exc))
         return 2
-    log.info("project %d: %d tasks; text model %s, video pipeline %s", project, len(tasks), version, service.video_settings.version)
+    log.info("project %d: %d tasks; text model %s, video pipeline %s", project, len(tasks), version, backend.predictor.video_settings.version)
     policy = MediaPolicy.from_config(config, ls_url=url.rstrip("/"), ls_token=api_key)
-    jobs = VideoJobs(service.video_settings, policy, config.data_dir / "media", store=service.store, workers=workers)
+    jobs = VideoJobs(backend.predictor.video_settings, policy, config.data_dir / "media", store=backend.store, workers=workers)
     refs = video_refs(tasks)
     with tqdm(total=len(set(refs)), desc="videos", unit="video") as bar:
         outcomes = jobs.run(refs, progress=lambda _o: bar.update(1))
@@ -57,8 +58,8 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
     for i, task in enumerate(tqdm(tasks, desc="upload", unit="task")):
         tid = task.get("id")
         try:
-            prediction = service.predict_task({"id": tid, "data": task.get("data")}, i)
-        except TaskError as exc:
+            prediction = labelstudio.to_prediction(backend.predictor.predict({"id": tid, "data": task.get("data")}, i))
+        except ValueError as exc:  # the task (LabelStudioFormatError), or more clusters than the template offers
             log.error("task %s: %s", tid, exc)
             errors += 1
             continue

@@ -18,17 +18,32 @@ log = logging.getLogger(__name__)
 
 
 def serve(config: Config, host: str, port: int, workers: int, timeout: int = 120) -> None:
-    """Run gunicorn in this process until it is stopped (SIGINT / SIGTERM).
+    """Run gunicorn in this process until it is stopped (SIGINT / SIGTERM), with one trainer process beside
+    the web workers (restarted by the master if it dies, stopped with it).
 
-    The service is built in the master first, so a bad model path or database URL fails
+    The backend is built in the master first, so a bad model path or database URL fails
     at start-up with a clear error instead of at the first request.
     """
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
 
     from ls_backend.app import create_app
-    from ls_backend.service import TextService
+    from ls_backend.service import Backend
+    from ls_backend.trainer import TrainerProcess
 
-    TextService(config)  # validate configuration, create the schema, register the model
+    Backend(config, own_trainer=False)  # validate configuration, create the schema, register the model
+    trainer = TrainerProcess(config)
+
+    class _Arbiter(Arbiter):
+        def manage_workers(self) -> None:
+            super().manage_workers()
+            if trainer.proc is not None and trainer.proc.poll() is not None:
+                log.warning("the trainer process exited (%s); starting it again", trainer.proc.returncode)
+            trainer.ensure()
+
+        def halt(self, reason=None, exit_status=0) -> None:
+            trainer.stop()
+            super().halt(reason, exit_status)
 
     class _App(BaseApplication):
         def load_config(self) -> None:
@@ -37,7 +52,10 @@ def serve(config: Config, host: str, port: int, workers: int, timeout: int = 120
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(config)
+            return create_app(config, own_trainer=False)
+
+        def run(self) -> None:
+            _Arbiter(self).run()
 
     _App().run()
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
@@ -80,6 +81,17 @@ class WorkerStats(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class TrainingState(Base):
+    """Whether a training run is due (and when) and which process is training: the web workers ask, the trainer
+    process claims (one row per model kind)."""
+
+    __tablename__ = "training_state"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    due_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # unix time
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "host:pid" of the process training
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
 class CachedPrediction(Base):
     __tablename__ = "prediction_cache"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -133,6 +145,23 @@ def cache_key(task_data: dict[str, Any], model_version: str) -> str:
     return hashlib.sha256(f"{model_version}\n{content}".encode()).hexdigest()
 
 
+def _alive(owner: str) -> bool:
+    """Whether the process ``host:pid`` runs (another host's process is taken to be alive)."""
+    import os
+    import socket
+
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.engine = create_engine(url, future=True)
@@ -145,6 +174,12 @@ class Store:
                 cur.close()
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        try:  # the training schedule's one row (another process may create it at the same moment)
+            with self.session() as s:
+                if s.get(TrainingState, "text") is None:
+                    s.add(TrainingState(name="text"))
+        except IntegrityError:
+            pass
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -241,9 +276,40 @@ class Store:
                 status=status, version=version, error=error, seconds=seconds, finished_at=_now()))
 
     def interrupt_stale_runs(self) -> int:
-        """Runs left 'running' by a killed process are marked 'interrupted' (called at start-up)."""
+        """Runs left 'running' by a killed process are marked 'interrupted' (called at start-up); a run whose
+        trainer process is alive is left alone."""
         with self.session() as s:
+            state = s.get(TrainingState, "text")
+            if state is not None and state.owner:
+                if _alive(state.owner):
+                    return 0
+                state.owner = None
             return s.execute(update(TrainingRun).where(TrainingRun.status == "running").values(status="interrupted", finished_at=_now())).rowcount
+
+    # -- the training schedule (web workers request, the trainer process claims) ---------
+    def request_training(self, due_at: float) -> None:
+        """A run is due at ``due_at`` (unix time); a later request moves it (the debounce)."""
+        self._set_training(due_at=due_at)
+
+    def claim_training(self, owner: str, now: float) -> bool:
+        """Take the due run (atomically: one trainer wins); False when none is due or one is running."""
+        with self.session() as s:
+            return s.execute(update(TrainingState).where(
+                TrainingState.name == "text", TrainingState.due_at.is_not(None), TrainingState.due_at <= now, TrainingState.owner.is_(None)
+            ).values(due_at=None, owner=owner, updated_at=_now())).rowcount == 1
+
+    def set_training_owner(self, owner: str | None) -> None:
+        self._set_training(owner=owner)
+
+    def _set_training(self, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(TrainingState).where(TrainingState.name == "text").values(**values, updated_at=_now()))
+
+    def training_state(self) -> tuple[float | None, str | None]:
+        """``(due_at, owner)``: when a run is due (None: none) and who is training (None: nobody)."""
+        with self.session() as s:
+            state = s.get(TrainingState, "text")
+            return (state.due_at, state.owner) if state is not None else (None, None)
 
     def runs(self) -> list[TrainingRun]:
         with self.session() as s:

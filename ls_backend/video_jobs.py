@@ -17,6 +17,7 @@ from typing import Any
 
 from exports.media import MediaError
 from ls_backend.media.fetch import MediaPolicy, content_hash
+from ls_backend.pipeline.video.artifacts import VideoAnalysis
 from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
 from ls_backend.store import Store, video_key
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class VideoOutcome:
     ref: str
-    analysis: dict | None
+    analysis: VideoAnalysis | None
     error: str | None
     cached: bool = False
 
@@ -48,6 +49,7 @@ def _analyse_in_worker(path: str) -> tuple[dict | None, str | None]:
 
 
 def analyse_path(pipeline: VideoPipeline, path: str | Path) -> tuple[dict | None, str | None]:
+    """The analysis as stored (JSON: what crosses process boundaries), or why it failed."""
     try:
         return pipeline.analyse(path).to_json(), None
     except MediaError as exc:
@@ -94,7 +96,7 @@ class VideoJobs:
                 self.store.link_video_ref(ref, version, key)
                 if row.error:
                     log.error("video %s: %s (cached result)", ref, row.error)
-                outcomes[ref] = VideoOutcome(ref, row.analysis, row.error, cached=True)
+                outcomes[ref] = VideoOutcome(ref, VideoAnalysis.from_json(row.analysis) if row.analysis else None, row.error, cached=True)
                 self._report(outcomes[ref], progress)
                 continue
             todo[key] = (path, digest, [ref])
@@ -116,10 +118,11 @@ class VideoJobs:
             log.error("video %s: %s", ", ".join(refs), error)
         if self.store is not None:
             self.store.save_video_result(key, digest, self.settings.version, analysis, error)
+        artifact = VideoAnalysis.from_json(analysis) if analysis is not None else None
         for ref in refs:
             if self.store is not None:
                 self.store.link_video_ref(ref, self.settings.version, key)
-            outcomes[ref] = VideoOutcome(ref, analysis, error)
+            outcomes[ref] = VideoOutcome(ref, artifact, error)
             self._report(outcomes[ref], progress)
 
     @staticmethod

@@ -1,1 +1,3 @@
-"""``ls-backend`` commands, one module each (``cli.py`` wires the parser). New commands go here."""
+"""One module per ``ls-backend`` command: ``add_parser(sub)`` declares its options, ``run(args)`` does it
+and returns the exit status, or raises; :mod:`ls_backend.cli` turns the exception's type into the exit
+status (:data:`ls_backend.commands.errors.EXIT_CODES`)."""

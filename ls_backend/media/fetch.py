@@ -40,7 +40,7 @@ class MediaPolicy:
     def from_config(cls, config, **overrides) -> MediaPolicy:
         prefixes = tuple(p.strip() for p in (config.media_url_prefixes or "").split(",") if p.strip())
         values = dict(root=config.media_root, url_prefixes=prefixes, ls_url=config.label_studio_url,
-                      ls_token=config.label_studio_token, max_bytes=config.max_video_bytes)
+                      ls_token=config.label_studio_api_key, max_bytes=config.max_video_bytes)
         values.update(overrides)
         return cls(**values)
 

@@ -13,6 +13,7 @@ from typing import Any
 import annotation_guidelines
 import templates
 from exports import labelstudio
+from exports.prediction import Prediction
 from exports.dialogue import Dialogue
 from exports.ls_client import describe_api_error
 from exports.media import MediaError, VideoSource
@@ -24,7 +25,11 @@ ANNOTATORS_PER_TASK = 2
 
 
 class ProjectError(RuntimeError):
-    """The project could not be created; the message says why and what exists already."""
+    """The project could not be created; the message says why."""
+
+
+class ProjectPartlyCreated(ProjectError):
+    """The project exists but a required step failed; the message names the project id and the step."""
 
 
 @dataclass
@@ -35,6 +40,11 @@ class ProjectResult:
     storage_id: int | None = None
     ml_backend_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)  # requested steps that failed (also in ``warnings``)
+
+    def failed(self, message: str) -> None:
+        self.warnings.append(message)
+        self.failed_steps.append(message)
 
 
 def build_tasks(
@@ -48,7 +58,7 @@ def build_tasks(
             warnings.append(warning)
         task = labelstudio.to_task(d, annotation=with_annotations)
         if with_predictions:
-            task["predictions"] = [{"model_version": with_predictions, "score": 1.0, "result": labelstudio.to_result(d)}]
+            task["predictions"] = [labelstudio.to_prediction(Prediction(d, (), 1.0, with_predictions))]
         tasks.append(task)
     return tasks, warnings
 
@@ -86,8 +96,8 @@ def create_project(
         ml_backend: URL of an ML backend to connect.
 
     Raises:
-        ProjectError: the video directory is unusable, or the server refused a step; the
-            message names the project id when the project exists already.
+        ProjectError: the video directory is unusable, or the server refused to create the project.
+        ProjectPartlyCreated: the project exists, but a later step the server refused left it incomplete.
     """
     try:
         videos.check()
@@ -112,11 +122,11 @@ def create_project(
         raise ProjectError(f"creating the project failed: {describe_api_error(exc)}") from None
     result = ProjectResult(id=project.id, tasks=0, url=f"{base_url}/projects/{project.id}/data", warnings=warnings)
     if getattr(project, "maximum_annotations", ANNOTATORS_PER_TASK) != ANNOTATORS_PER_TASK:
-        result.warnings.append("this Label Studio did not accept two annotations per task; distribute tasks by hand")
+        result.failed("this Label Studio did not accept two annotations per task; distribute tasks by hand")
     try:
         client.views.create(project=project.id, data=DIALOGUE_VIEW)
     except Exception as exc:  # a cosmetic step: the project works without it
-        result.warnings.append(f"the Data Manager tab with readable dialogues could not be created: {describe_api_error(exc)}")
+        result.failed(f"the Data Manager tab with readable dialogues could not be created: {describe_api_error(exc)}")
     if videos.root is not None:
         try:
             storage = client.import_storage.local.create(
@@ -124,13 +134,13 @@ def create_project(
             )
             result.storage_id = storage.id
         except Exception as exc:
-            raise ProjectError(f"project {project.id} created, but connecting the video directory failed: {describe_api_error(exc)}") from None
+            raise ProjectPartlyCreated(f"project {project.id} created, but connecting the video directory failed: {describe_api_error(exc)}") from None
     for start in range(0, len(tasks), IMPORT_BATCH):
         batch = tasks[start : start + IMPORT_BATCH]
         try:
             client.projects.import_tasks(id=project.id, request=batch)
         except Exception as exc:
-            raise ProjectError(
+            raise ProjectPartlyCreated(
                 f"project {project.id} created, {start} of {len(tasks)} tasks imported; the next batch failed: {describe_api_error(exc)}"
             ) from None
         result.tasks += len(batch)
@@ -141,12 +151,12 @@ def create_project(
             backend = client.ml.create(url=ml_backend, project=project.id, title="MCR Studio ML backend", is_interactive=False)
             result.ml_backend_id = backend.id
         except Exception as exc:  # the SDK raises its ApiError or httpx errors
-            result.warnings.append(f"the ML backend at {ml_backend} could not be connected: {describe_api_error(exc)}")
+            result.failed(f"the ML backend at {ml_backend} could not be connected: {describe_api_error(exc)}")
         else:
             try:
                 retrieve_predictions(client, project.id)
             except Exception as exc:
-                result.warnings.append(f"the ML backend is connected, but its first predictions could not be retrieved: "
+                result.failed(f"the ML backend is connected, but its first predictions could not be retrieved: "
                                        f"{describe_api_error(exc)}; Label Studio asks again when a task opens")
     return result
 

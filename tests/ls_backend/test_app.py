@@ -10,7 +10,7 @@ import pytest
 from exports import labelstudio, release
 from ls_backend.app import create_app
 from ls_backend.config import Config
-from ls_backend.service import TextService
+from ls_backend.service import Backend
 from ls_backend.store import Store
 
 TEMPLATE = open(__import__("templates").__file__.replace("__init__.py", "coref_video.xml"), encoding="utf-8").read()
@@ -46,9 +46,9 @@ def test_setup_then_predict_follows_the_protocol(client, label_interface):
 def test_prediction_cache_survives_a_restart(config):
     task = _task(1, "王一博和肖战他俩太好笑了", "他真的很可爱")
     first = create_app(config).test_client().post("/predict", json={"tasks": [task]}).json["results"][0]
-    service = TextService(config)  # a new process: same store
+    service = Backend(config)  # a new process: same store
     again = create_app(config, service).test_client().post("/predict", json={"tasks": [task]}).json["results"][0]
-    assert again == first and service.stats["cache_hits"] == 1
+    assert again == first and service.stats.counts["cache_hits"] == 1
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def _annotation_event(aid: int, tid: int, doc_key: str, name: str, tail: str) ->
 
 
 def test_annotations_of_a_new_name_change_later_predictions(config):
-    service = TextService(config)
+    service = Backend(config)
     client = create_app(config, service).test_client()
     probe = _task(100, "可乐今天的造型绝了", "确实好看")
 
@@ -142,7 +142,7 @@ def test_annotations_of_a_new_name_change_later_predictions(config):
 
 
 def test_deleted_annotations_and_other_events(config):
-    service = TextService(config)
+    service = Backend(config)
     client = create_app(config, service).test_client()
     client.post("/webhook", json=_annotation_event(5, 5, "n5", "可乐", "跳得真好"))
     assert client.post("/webhook", json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 5}]}).json["status"] == "marked 1 annotation(s) deleted"
@@ -152,24 +152,24 @@ def test_deleted_annotations_and_other_events(config):
 
 
 def test_a_failed_training_keeps_the_previous_version(config, monkeypatch):
-    service = TextService(config)
+    service = Backend(config)
     before = service.version
 
     def broken(*args, **kwargs):
         raise MemoryError("simulated crash while training")
 
-    monkeypatch.setattr("ls_backend.service.train", broken)
+    monkeypatch.setattr("ls_backend.trainer.train", broken)
     with pytest.raises(MemoryError):
-        service.retrain()
+        service.trainer.retrain()
     assert service.version == before
-    assert TextService(config).version == before  # and after a restart
+    assert Backend(config).version == before  # and after a restart
     (run,) = service.store.runs()
     assert run.status == "failed" and "simulated crash" in run.error
 
 
 def test_wrong_model_path_fails_at_start_up(tmp_path):
     with pytest.raises(ValueError, match="no text model there"):
-        TextService(Config(data_dir=tmp_path / "b", text_model=tmp_path / "missing"))
+        Backend(Config(data_dir=tmp_path / "b", text_model=tmp_path / "missing"))
 
 
 def test_config_layers(tmp_path):
@@ -200,7 +200,7 @@ def _box_region(rid: str, label: str, frame: int = 10) -> dict:
 def test_an_annotation_with_proposals_left_in_trains_on_its_valid_parts(config):
     """Submitted as proposed: an unlinked box (C3, no mention has its number) and an orphan name do not
     cost the clusters; what was left out is reported in /metrics, not only in a log."""
-    service = TextService(config)
+    service = Backend(config)
     client = create_app(config, service).test_client()
     d = release.loads(json.dumps({"doc_key": "w1", "genre": "wb", "sentences": [list("可乐今天的造型绝了"), list("她真的好看")],
                                   "clusters": [[[0, 1], [9, 9]]], "entity_label": ["none"], "visual_annotations": []}, ensure_ascii=False))
@@ -209,7 +209,7 @@ def test_an_annotation_with_proposals_left_in_trains_on_its_valid_parts(config):
     event = {"action": "ANNOTATION_CREATED", "annotation": {"id": 71, "result": result}, "task": task, "project": {"id": 1}}
     assert client.post("/webhook", json=event).status_code == 200
     assert service.trainer.wait_idle(120)
-    dialogues, _, n_annotated = service.training_set()
+    dialogues, _, n_annotated = service.trainer.training_set()
     assert n_annotated == 1
     (trained,) = [x for x in dialogues if x.doc_key == "w1"]
     assert [c.spans for c in trained.clusters] == [((0, 1), (9, 9))] and [b.label for b in trained.boxes] == ["C1"]
@@ -232,7 +232,7 @@ def test_an_annotation_with_proposals_left_in_trains_on_its_valid_parts(config):
 
 
 def test_an_unreadable_annotation_is_reported(config):
-    service = TextService(config)
+    service = Backend(config)
     client = create_app(config, service).test_client()
     event = {"action": "ANNOTATION_CREATED", "annotation": {"id": 72, "result": []}, "task": {"id": 8, "data": {"dialogue": []}}}
     client.post("/webhook", json=event)
@@ -243,7 +243,7 @@ def test_an_unreadable_annotation_is_reported(config):
 
 def test_metrics_add_up_every_worker(config):
     """Two services on one store stand for two gunicorn workers: /metrics of either reports both."""
-    one, two = TextService(config), TextService(config)
+    one, two = Backend(config), Backend(config)
     a, b = create_app(config, one).test_client(), create_app(config, two).test_client()
     a.post("/predict", json={"tasks": [_task(1, "王一博今天好帅", "他真的很可爱")]})
     b.post("/predict", json={"tasks": [_task(2, "肖战唱歌好听", "他唱得真好")]})
@@ -255,3 +255,33 @@ def test_metrics_add_up_every_worker(config):
             break
         time.sleep(0.2)
     assert seen == [(3, 1, 3)] * 2
+
+
+def test_training_runs_in_a_process_of_its_own(config):
+    """The web side only requests a run; a trainer process (not this one) trains and activates the version."""
+    import os
+
+    service = Backend(config)
+    client = create_app(config, service).test_client()
+    before = service.version
+    assert client.post("/webhook", json=_annotation_event(1, 1, "n1", "可乐", "跳得真好")).status_code == 200
+    assert service.trainer.wait_idle(120)
+    row = service.store.active_version()
+    assert row.version != before and row.version == client.get("/health").json["model_version"]
+    host, _, pid = row.info["trained_in"].rpartition(":")
+    assert pid.isdigit() and int(pid) != os.getpid()
+    service.close()
+
+
+def test_label_studio_connection_settings(tmp_path):
+    from exports.io import InputError
+
+    file = tmp_path / "c.json"
+    file.write_text(json.dumps({"label_studio_url": "http://file:8080", "label_studio_token": "k-file"}))  # the key's old name
+    assert Config.load(file, env={}).label_studio() == ("http://file:8080", "k-file")
+    cfg = Config.load(file, env={"LABEL_STUDIO_URL": "http://env:8080", "LABEL_STUDIO_API_KEY": "k-env"})
+    assert cfg.label_studio() == ("http://env:8080", "k-env")
+    assert cfg.label_studio("http://flag:1", None) == ("http://flag:1", "k-env")  # a flag wins
+    with pytest.raises(InputError, match=r"needs --url and --api-key \(or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY\)"):
+        Config.load(None, env={}).label_studio()
+    assert Config.from_json(json.loads(json.dumps(cfg.to_json()))) == cfg  # what the trainer process is given

@@ -69,23 +69,23 @@ def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend,
 def test_kill_during_training_leaves_the_previous_version(tmp_path):
     """SIGKILL a process in the middle of retraining: the store still serves the old version."""
     from ls_backend.config import Config
-    from ls_backend.service import TextService
+    from ls_backend.service import Backend
 
     config = Config(data_dir=tmp_path / "b")
-    before = TextService(config).version
+    before = Backend(config).version
     script = (
-        "import time, ls_backend.service as s\n"
+        "import time, ls_backend.service as s, ls_backend.trainer as t\n"
         "from ls_backend.config import Config\n"
-        "real = s.train\n"
+        "real = t.train\n"
         "def slow(*a, **k):\n"
         "    print('training', flush=True); time.sleep(60); return real(*a, **k)\n"
-        "s.train = slow\n"
-        f"s.TextService(Config(data_dir=__import__('pathlib').Path({str(config.data_dir)!r}))).retrain()\n"
+        "t.train = slow\n"
+        f"s.Backend(Config(data_dir=__import__('pathlib').Path({str(config.data_dir)!r}))).trainer.retrain()\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
     assert proc.stdout.readline().strip() == "training"
     proc.kill()
     proc.wait(10)
-    service = TextService(config)  # the next start
+    service = Backend(config)  # the next start
     assert service.version == before
     assert [r.status for r in service.store.runs()] == ["interrupted"]

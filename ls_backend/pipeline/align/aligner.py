@@ -8,11 +8,8 @@ otherwise every person whose probability clears the group threshold, when at lea
 """
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -20,25 +17,10 @@ from exports.dialogue import Dialogue
 from ls_backend.pipeline.align import signals as S
 from ls_backend.pipeline.align.clusters import text_clusters
 from ls_backend.pipeline.text.features import HASHTAG
-from ls_backend.pipeline.align.artifacts import Alignment, PersonCandidate, TextCluster
+from ls_backend.pipeline.align.artifacts import Alignment, TextCluster
 from ls_backend.pipeline.align.gallery import Gallery
 from ls_backend.pipeline.align.scorer import AlignScorer
-
-
-def persons_from_analysis(analysis: Mapping[str, Any]) -> list[PersonCandidate]:
-    """Person candidates from ``VideoAnalysis.to_json()`` (what the store caches)."""
-    from PIL import Image
-
-    meta = analysis["meta"]
-    out = []
-    for p in analysis["persons"]:
-        crop = None
-        if p.get("crop"):
-            crop = np.asarray(Image.open(io.BytesIO(base64.b64decode(p["crop"]))).convert("RGB"))
-        emb = np.asarray(p["embedding"], np.float32) if p.get("embedding") is not None else None
-        out.append(PersonCandidate(int(p["number"]), int(p["frame"]), tuple(p["bbox"]), (meta["width"], meta["height"]),
-                                   float(p["screen_time"]), float(p.get("confidence", 1.0)), emb, crop))
-    return out
+from ls_backend.pipeline.video.artifacts import Person
 
 
 class Aligner:
@@ -48,7 +30,7 @@ class Aligner:
             raise ValueError(f"signals: unknown {sorted(unknown)}; known: {list(S.SIGNALS)}")
         self.scorer, self.gallery, self.clip, self.signals = scorer, gallery, clip, tuple(signals)
 
-    def known_faces(self, persons: Sequence[PersonCandidate]) -> dict[int, tuple[str, float]]:
+    def known_faces(self, persons: Sequence[Person]) -> dict[int, tuple[str, float]]:
         if self.gallery is None or "names" not in self.signals:
             return {}
         out = {}
@@ -58,13 +40,13 @@ class Aligner:
                 out[p.number] = m
         return out
 
-    def features(self, clusters: Sequence[TextCluster], persons: Sequence[PersonCandidate], hashtags: Sequence[str] = (),
+    def features(self, clusters: Sequence[TextCluster], persons: Sequence[Person], hashtags: Sequence[str] = (),
                  known: Mapping[int, tuple[str, float]] | None = None) -> dict[tuple[int, int], dict[str, float]]:
         known = self.known_faces(persons) if known is None else known
         sims = None
-        if self.clip is not None and "clip" in self.signals and clusters and persons and all(p.crop is not None for p in persons):
+        if self.clip is not None and "clip" in self.signals and clusters and persons and all(p.crop_image is not None for p in persons):
             t = self.clip.encode_texts([c.text for c in clusters])
-            i = self.clip.encode_images([p.crop for p in persons])
+            i = self.clip.encode_images([p.crop_image for p in persons])
             sims = t @ i.T
         by_salience = sorted(persons, key=lambda p: (-p.screen_time, p.number))
         person_rank = {p.number: r for r, p in enumerate(by_salience)}
@@ -84,14 +66,14 @@ class Aligner:
                 out[(c.index, p.number)] = f
         return out
 
-    def align_dialogue(self, dialogue: Dialogue, persons: Sequence[PersonCandidate], gazetteer: frozenset[str] = frozenset()) -> tuple[list[TextCluster], Alignment]:
+    def align_dialogue(self, dialogue: Dialogue, persons: Sequence[Person], gazetteer: frozenset[str] = frozenset()) -> tuple[list[TextCluster], Alignment]:
         """The dialogue's clusters (names: the gazetteer, the title's hashtags, the gallery's celebrities)
         aligned to the persons."""
         known = self.gallery.known() if self.gallery is not None and "names" in self.signals else ()
         clusters = text_clusters(dialogue, gazetteer, known)
         return clusters, self.align(clusters, persons, HASHTAG.findall(dialogue.title or ""))
 
-    def align(self, clusters: Sequence[TextCluster], persons: Sequence[PersonCandidate], hashtags: Sequence[str] = ()) -> Alignment:
+    def align(self, clusters: Sequence[TextCluster], persons: Sequence[Person], hashtags: Sequence[str] = ()) -> Alignment:
         from scipy.optimize import linear_sum_assignment
 
         known = self.known_faces(persons)

@@ -1,9 +1,9 @@
-"""What alignment reads and writes: text clusters, person candidates, and the assignment."""
+"""What alignment reads and writes: text clusters and the assignment (persons are the video pipeline's
+:class:`~ls_backend.pipeline.video.artifacts.Person`)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 
 KINDS = ("name", "noun", "pronoun")
 
@@ -29,26 +29,6 @@ class TextCluster:
     @property
     def text(self) -> str:
         return "，".join(dict.fromkeys(self.mentions))
-
-
-@dataclass(frozen=True)
-class PersonCandidate:
-    """A person of the video (from the video pipeline's analysis)."""
-
-    number: int
-    frame: int
-    bbox: tuple[float, float, float, float]
-    frame_size: tuple[int, int]
-    screen_time: float
-    confidence: float = 1.0
-    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
-    crop: np.ndarray | None = field(default=None, repr=False, compare=False)  # RGB face crop
-
-    @property
-    def size(self) -> float:
-        """Square root of the head box area over the frame area (0..1)."""
-        w, h = self.frame_size
-        return float(np.sqrt(max(0.0, (self.bbox[2] - self.bbox[0]) * (self.bbox[3] - self.bbox[1])) / (w * h)))
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,13 @@ its most seen member (the boxes come from different frames: an approximation to 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
-from exports import labelstudio
 from exports.dialogue import Box, Dialogue
 from ls_backend.pipeline.align.artifacts import Alignment, TextCluster
 from ls_backend.pipeline.text.features import HASHTAG
-from ls_backend.pipeline.video import proposals as video_proposals
+from ls_backend.pipeline.video.artifacts import VideoAnalysis
+from ls_backend.pipeline.video.proposals import with_video
 
 
 def name_from_text(cluster: TextCluster | None, title: str | None) -> str:
@@ -32,13 +30,14 @@ def name_from_text(cluster: TextCluster | None, title: str | None) -> str:
 
 
 def linked_dialogue(
-    predicted: Dialogue, alignment: Alignment, analysis: Mapping[str, Any], text_clusters: list[TextCluster] | None = None
+    predicted: Dialogue, alignment: Alignment, analysis: VideoAnalysis, text_clusters: list[TextCluster] | None = None
 ) -> tuple[Dialogue, list[int]]:
-    """The dialogue with labels and boxes, and the numbers of the persons no cluster took.
+    """The dialogue with labels, boxes and the video's frame size and rate, and the numbers of the persons no
+    cluster took.
 
     ``text_clusters`` (from :meth:`Aligner.align_dialogue`) name a box whose face the gallery does not know."""
     by_index = {c.index: c for c in text_clusters or ()}
-    persons = {p["number"]: p for p in analysis["persons"]}
+    persons = {p.number: p for p in analysis.persons}
     number_of: dict[int, int] = {}  # person -> cluster number
     next_number = 1
     for ci, _ in enumerate(predicted.clusters):
@@ -63,32 +62,15 @@ def linked_dialogue(
             continue
         labelled.add(label)
         ps = [persons[p] for p in members]
-        lead = max(ps, key=lambda p: p["screen_time"])
-        x1 = min(p["bbox"][0] for p in ps)
-        y1 = min(p["bbox"][1] for p in ps)
-        x2 = max(p["bbox"][2] for p in ps)
-        y2 = max(p["bbox"][3] for p in ps)
+        lead = max(ps, key=lambda p: p.screen_time)
+        x1 = min(p.bbox[0] for p in ps)
+        y1 = min(p.bbox[1] for p in ps)
+        x2 = max(p.bbox[2] for p in ps)
+        y2 = max(p.bbox[3] for p in ps)
         name = ""
         if len(ps) == 1:
-            name = alignment.names.get(lead["number"], ("", 0.0))[0] or name_from_text(by_index.get(ci), predicted.title)
-        boxes.append(Box(label, int(lead["frame"]), (round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)), name))
-    meta = analysis["meta"]
-    dialogue = replace(predicted, clusters=tuple(clusters), boxes=tuple(boxes), fps=meta["fps"],
-                       frame_size=(meta["width"], meta["height"]), frame_count=meta["frame_count"], layout=None)
+            name = alignment.names.get(lead.number, ("", 0.0))[0] or name_from_text(by_index.get(ci), predicted.title)
+        boxes.append(Box(label, int(lead.frame), (round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)), name))
+    dialogue = replace(with_video(predicted, analysis.meta), clusters=tuple(clusters), boxes=tuple(boxes))
     taken = {p for members in alignment.assigned.values() for p in members}
     return dialogue, [n for n in persons if n not in taken]
-
-
-def linked_prediction(
-    predicted: Dialogue, text_score: float, analysis: Mapping[str, Any], alignment: Alignment, version: str,
-    text_clusters: list[TextCluster] | None = None,
-) -> dict[str, Any]:
-    """Label Studio prediction: text regions with their numbers, linked boxes, then the unlinked persons."""
-    dialogue, free = linked_dialogue(predicted, alignment, analysis, text_clusters)
-    result = labelstudio.to_result(dialogue)
-    if free:
-        rest = {**analysis, "persons": [p for p in analysis["persons"] if p["number"] in free]}
-        first = max((n for nums in labelstudio.cluster_numbers(dialogue) for n in nums), default=0) + 1
-        result += video_proposals.video_results(rest, first)
-    score = round(text_score * (0.5 + 0.5 * alignment.confidence), 6)
-    return {"result": result, "score": score, "model_version": version}

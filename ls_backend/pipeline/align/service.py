@@ -5,17 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from agreement.visual import iou
 from exports.dialogue import Dialogue
-from ls_backend.pipeline.align.aligner import Aligner, persons_from_analysis
-from ls_backend.pipeline.align.artifacts import PersonCandidate
+from ls_backend.pipeline.align.aligner import Aligner
 from ls_backend.pipeline.align.gallery import Gallery
 from ls_backend.pipeline.video.faces import DlibFaces, FacenetFaces
 from ls_backend.pipeline.align.scorer import SHIPPED, AlignScorer, fit
+from ls_backend.pipeline.video.artifacts import Person, VideoAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +25,11 @@ def embedder_name(face_embedder: str) -> str:
     return "facenet" if face_embedder.startswith("facenet:") else "dlib"
 
 
-def person_for_box(persons: Sequence[PersonCandidate], analysis: Mapping[str, Any], frame: int, bbox: Sequence[float]) -> PersonCandidate | None:
+def person_for_box(persons: Sequence[Person], frame: int, bbox: Sequence[float]) -> Person | None:
     """The person an annotated box lies on: seen on that frame's shot and overlapping its key box best (IoU >= 0.3)."""
-    tracks = {p["number"]: p.get("tracks", []) for p in analysis["persons"]}
     best, best_iou = None, 0.3
     for p in persons:
-        seen = any(t["first"] - 60 <= frame <= t["last"] + 60 for t in tracks.get(p.number, [])) or p.frame == frame
+        seen = any(t.first - 60 <= frame <= t.last + 60 for t in p.tracks) or p.frame == frame
         score = iou(p.bbox, bbox)
         if seen and score >= best_iou:
             best, best_iou = p, score
@@ -61,17 +59,25 @@ class AlignService:
     def gallery(self) -> Gallery:
         return Gallery.from_store(self.store, self.embedder, self.threshold, self.distance)
 
-    def aligner(self) -> Aligner:
-        return Aligner(self.scorer(), self.gallery(), self.clip)
+    def aligner(self) -> tuple[Aligner, str]:
+        """The aligner of this moment (scorer, gallery, CLIP) and a fingerprint of its state: a prediction
+        cached under another fingerprint was made with another scorer or gallery."""
+        scorer, gallery = self.scorer(), self.gallery()
+        path = self.trained_path if self.trained_path.exists() else (self.scorer_path or SHIPPED)
+        return Aligner(scorer, gallery, self.clip), f"{path}@{self._scorer[0] if self._scorer else 0}/{gallery.fingerprint()}"
+
+    @classmethod
+    def from_config(cls, config, store) -> AlignService:
+        return cls(store, config.data_dir, config.face_embedder, config.align_scorer, clip_from(config))
 
     # -- learning from annotations ----------------------------------------------------------
-    def links(self, dialogue: Dialogue, analysis: Mapping[str, Any]) -> tuple[list[PersonCandidate], dict[int, tuple[int, ...]], dict[int, str]]:
+    def links(self, dialogue: Dialogue, analysis: VideoAnalysis) -> tuple[list[Person], dict[int, tuple[int, ...]], dict[int, str]]:
         """Persons, the annotated cluster -> persons links, and person -> celebrity name."""
-        persons = persons_from_analysis(analysis)
-        person_of_label: dict[str, PersonCandidate] = {}
+        persons = list(analysis.persons)
+        person_of_label: dict[str, Person] = {}
         names: dict[int, str] = {}
         for box in dialogue.boxes:
-            p = person_for_box(persons, analysis, box.frame, box.bbox)
+            p = person_for_box(persons, box.frame, box.bbox)
             if p is None:
                 continue
             person_of_label[box.label] = p
@@ -88,14 +94,14 @@ class AlignService:
                 gold[ci] = ()
         return persons, gold, names
 
-    def teach(self, ls_annotation_id: int, dialogue: Dialogue, analysis: Mapping[str, Any]) -> int:
+    def teach(self, ls_annotation_id: int, dialogue: Dialogue, analysis: VideoAnalysis) -> int:
         """Store the faces of the persons this annotation named; returns how many."""
         persons, _, names = self.links(dialogue, analysis)
         faces = [(name, list(p.embedding), dialogue.doc_key) for p in persons if p.number in names and p.embedding is not None for name in [names[p.number]]]
         self.store.set_gallery_faces(ls_annotation_id, self.embedder, faces)
         return len(faces)
 
-    def retrain(self, annotated: Sequence[tuple[Dialogue, Mapping[str, Any]]], gazetteer: frozenset[str]) -> AlignScorer | None:
+    def retrain(self, annotated: Sequence[tuple[Dialogue, VideoAnalysis]], gazetteer: frozenset[str]) -> AlignScorer | None:
         """The shipped pairs plus the pairs of annotated tasks with a video analysis; None when there are none."""
         from ls_backend.pipeline.align.synthetic import AlignExample
         from ls_backend.pipeline.align.train import pair_samples
@@ -120,6 +126,19 @@ class AlignService:
         return scorer
 
 
+def clip_from(config):
+    """The CN-CLIP encoder the configuration names (``clip_checkpoint``, ``clip_model``), or None.
+
+    Raises:
+        ValueError: the checkpoint cannot be loaded.
+    """
+    if config.clip_checkpoint is None:
+        return None
+    from ls_backend.pipeline.align.clip import ClipEncoder
+
+    return ClipEncoder(config.clip_checkpoint, config.clip_model)
+
+
 def check_config(config) -> None:
     """Start-up checks of the alignment settings: the scorer and the CN-CLIP checkpoint load.
 
@@ -131,7 +150,4 @@ def check_config(config) -> None:
             AlignScorer.load(config.align_scorer)
         except ValueError as exc:
             raise ValueError(f"align_scorer: {exc}") from None
-    if config.clip_checkpoint is not None:
-        from ls_backend.pipeline.align.clip import ClipEncoder
-
-        ClipEncoder(config.clip_checkpoint, config.clip_model)
+    clip_from(config)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ls_backend.pipeline.align.artifacts import PersonCandidate, TextCluster
-from ls_backend.pipeline.align.gallery import normalise_name
+from ls_backend.pipeline.align.artifacts import TextCluster
+from ls_backend.pipeline.video.artifacts import Person
+from exports.names import normalise_name
 
 SIGNALS = ("names", "clip", "priors")
 
@@ -29,7 +30,7 @@ def _names_match(cluster_names: Sequence[str], celebrity: str) -> bool:
     return False
 
 
-def names(cluster: TextCluster, person: PersonCandidate, known: tuple[str, float] | None, hashtags: Sequence[str],
+def names(cluster: TextCluster, person: Person, known: tuple[str, float] | None, hashtags: Sequence[str],
           dialogue_names: Sequence[str] = ()) -> dict[str, float]:
     f: dict[str, float] = {}
     if known is None:
@@ -56,7 +57,7 @@ def clip(similarity: float | None) -> dict[str, float]:
     return {"clip_sim": float(similarity)}
 
 
-def priors(cluster: TextCluster, person: PersonCandidate, person_rank: int, cluster_rank: int, n_persons: int, n_clusters: int,
+def priors(cluster: TextCluster, person: Person, person_rank: int, cluster_rank: int, n_persons: int, n_clusters: int,
            share: float) -> dict[str, float]:
     pr, cr = min(person_rank, 2), min(cluster_rank, 2)
     f = {

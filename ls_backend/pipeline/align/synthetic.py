@@ -26,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from exports.dialogue import Dialogue
-from ls_backend.pipeline.align.artifacts import PersonCandidate
-from ls_backend.pipeline.align.gallery import Gallery, normalise_name
+from exports.names import normalise_name
+from ls_backend.pipeline.align.gallery import Gallery
+from ls_backend.pipeline.video.artifacts import Person
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ CELEBRITY_FACES = 60  # of the pool's 101 faces; the rest are for everyone else
 @dataclass
 class AlignExample:
     dialogue: Dialogue  # gold clusters and labels
-    persons: list[PersonCandidate]
+    persons: list[Person]
     gold: dict[int, tuple[int, ...]]  # cluster index -> person numbers (empty: none)
     celebrities: dict[int, str]  # person number -> name (for teaching the gallery)
 
@@ -112,7 +113,7 @@ def from_videos(dialogues: Sequence[Dialogue], video_root, embedder) -> list[Ali
                 continue
             crop, facebox = _video_crop(frame, box.bbox)
             emb = embedder.embed(crop, [facebox])[0] if embedder is not None else None
-            persons.append(PersonCandidate(number, box.frame, tuple(box.bbox), (frame.shape[1], frame.shape[0]), 1.0, 1.0, emb, crop))
+            persons.append(Person.candidate(number, box.frame, tuple(box.bbox), (frame.shape[1], frame.shape[0]), 1.0, 1.0, emb, crop))
             gold_person[box.label] = number
             if box.celebrity and len(box.numbers) == 1:
                 celebrities[number] = normalise_name(box.celebrity)
@@ -166,7 +167,7 @@ def build(dialogues: Sequence[Dialogue], facebook: FaceBook, embedder, distracto
         for number, (kind, n, bbox, frame, face, screen) in enumerate(persons_raw, start=1):
             crop, facebox = _crop(pool[face], bbox[2] - bbox[0], bbox[3] - bbox[1])
             emb = embedder.embed(crop, [facebox])[0] if embedder is not None else None
-            persons.append(PersonCandidate(number, int(frame), tuple(float(v) for v in bbox), size, round(screen, 3), 1.0, emb, crop))
+            persons.append(Person.candidate(number, int(frame), tuple(float(v) for v in bbox), size, round(screen, 3), 1.0, emb, crop))
             if kind == "gold":
                 gold_person[n] = number
         gold = {ci: tuple(sorted(gold_person[n] for n in c.numbers)) if c.label != "none" else () for ci, c in enumerate(d.clusters)}

@@ -86,23 +86,33 @@ class Detection:
 
 @dataclass(frozen=True)
 class Track:
-    """One person's detections within one shot, linked by the tracker."""
+    """One person's detections within one shot, linked by the tracker.
+
+    A track read back from the store keeps its frame span only (``detections`` is empty)."""
 
     id: int
     shot: int
-    detections: tuple[Detection, ...]
+    detections: tuple[Detection, ...] = ()
+    frames: tuple[int, int] | None = None  # (first, last): derived from the detections when there are any
 
     def __post_init__(self) -> None:
-        if not self.detections:
+        if self.detections:
+            span = (self.detections[0].frame, self.detections[-1].frame)
+            if self.frames is not None and tuple(self.frames) != span:
+                raise ValueError(f"track {self.id}: frames {self.frames} differ from its detections' {span}")
+            object.__setattr__(self, "frames", span)
+        elif self.frames is None:
             raise ValueError(f"track {self.id}: no detection")
+        elif not 0 <= self.frames[0] <= self.frames[1]:
+            raise ValueError(f"track {self.id}: frames: expected 0 <= first <= last, got {self.frames}")
 
     @property
     def first(self) -> int:
-        return self.detections[0].frame
+        return self.frames[0]  # type: ignore[index]
 
     @property
     def last(self) -> int:
-        return self.detections[-1].frame
+        return self.frames[1]  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,9 @@ class KeyFrame:
 
 @dataclass(frozen=True)
 class Person:
-    """Tracks of the same person across shots (joined by face embeddings)."""
+    """A person of a clip: tracks of the same person across shots (joined by face embeddings), the key
+    frame that shows them best, and their face. The one shape of a person: the video pipeline builds it,
+    the store keeps it (:meth:`VideoAnalysis.to_json`), alignment and the proposals read it."""
 
     number: int  # 1-based, ordered by screen time (alignment later links persons to clusters)
     tracks: tuple[Track, ...]
@@ -124,11 +136,73 @@ class Person:
     screen_time: float  # seconds the person is seen (sum of track spans)
     embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
     crop: str | None = field(default=None, repr=False, compare=False)  # base64 JPEG of the face on the key frame
+    frame_size: tuple[int, int] | None = None  # (width, height) of the clip
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)  # the face crop (RGB), else decoded from ``crop``
+
+    @classmethod
+    def candidate(cls, number: int, frame: int, bbox: BoxT, frame_size: tuple[int, int], screen_time: float, confidence: float = 1.0,
+                  embedding: np.ndarray | None = None, image: np.ndarray | None = None) -> Person:
+        """A person seen on one key frame only (alignment's training examples: faces planted at annotated boxes)."""
+        key = KeyFrame(Detection(frame, tuple(float(v) for v in bbox), confidence), 1.0)
+        return cls(number, (), key, screen_time, embedding, None, frame_size, image)
+
+    @property
+    def frame(self) -> int:
+        return self.key.detection.frame
+
+    @property
+    def bbox(self) -> BoxT:
+        return self.key.detection.head
+
+    @property
+    def confidence(self) -> float:
+        return self.key.detection.confidence
+
+    @property
+    def size(self) -> float:
+        """Square root of the head box area over the frame area (0..1)."""
+        if self.frame_size is None:
+            raise ValueError(f"person {self.number}: frame_size is unknown")
+        w, h = self.frame_size
+        return float(np.sqrt(max(0.0, (self.bbox[2] - self.bbox[0]) * (self.bbox[3] - self.bbox[1])) / (w * h)))
+
+    @property
+    def crop_image(self) -> np.ndarray | None:
+        """The face crop as RGB pixels (decoded from the JPEG once)."""
+        if self.image is None and self.crop:
+            import base64
+            import io
+
+            from PIL import Image
+
+            object.__setattr__(self, "image", np.asarray(Image.open(io.BytesIO(base64.b64decode(self.crop))).convert("RGB")))
+        return self.image
+
+    def to_json(self) -> dict:
+        return {
+            "number": self.number,
+            "frame": self.frame,
+            "bbox": [round(v, 1) for v in self.bbox],
+            "confidence": round(self.confidence, 4),
+            "quality": round(self.key.quality, 4),
+            "screen_time": round(self.screen_time, 3),
+            "tracks": [{"shot": t.shot, "first": t.first, "last": t.last} for t in self.tracks],
+            "embedding": [round(float(v), 5) for v in self.embedding] if self.embedding is not None else None,
+            "crop": self.crop,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, frame_size: tuple[int, int]) -> Person:
+        key = KeyFrame(Detection(int(data["frame"]), tuple(float(v) for v in data["bbox"]), float(data.get("confidence", 1.0))),
+                       float(data.get("quality", 0.0)))
+        tracks = tuple(Track(i + 1, int(t["shot"]), frames=(int(t["first"]), int(t["last"]))) for i, t in enumerate(data.get("tracks") or []))
+        emb = np.asarray(data["embedding"], np.float32) if data.get("embedding") is not None else None
+        return cls(int(data["number"]), tracks, key, float(data["screen_time"]), emb, data.get("crop"), frame_size)
 
 
 @dataclass(frozen=True)
 class VideoAnalysis:
-    """The result of the video pipeline for one clip."""
+    """The result of the video pipeline for one clip (what the store keeps, as :meth:`to_json`)."""
 
     meta: VideoMeta
     shots: Shots
@@ -138,25 +212,30 @@ class VideoAnalysis:
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        """A JSON-able summary (what the store caches and what `/predict` needs)."""
+        """A JSON-able summary; :meth:`from_json` reads it back (``to_json(from_json(j)) == j``)."""
         return {
             "pipeline_version": self.pipeline_version,
             "meta": {"fps": self.meta.fps, "width": self.meta.width, "height": self.meta.height, "frame_count": self.meta.frame_count},
             "shots": list(self.shots.starts),
             "sampled_frames": self.sampled_frames,
-            "persons": [
-                {
-                    "number": p.number,
-                    "frame": p.key.detection.frame,
-                    "bbox": [round(v, 1) for v in p.key.detection.head],
-                    "confidence": round(p.key.detection.confidence, 4),
-                    "quality": round(p.key.quality, 4),
-                    "screen_time": round(p.screen_time, 3),
-                    "tracks": [{"shot": t.shot, "first": t.first, "last": t.last} for t in p.tracks],
-                    "embedding": [round(float(v), 5) for v in p.embedding] if p.embedding is not None else None,
-                    "crop": p.crop,
-                }
-                for p in self.persons
-            ],
+            "persons": [p.to_json() for p in self.persons],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> VideoAnalysis:
+        """A stored analysis as the artifact (tracks keep their frame spans, not their detections).
+
+        Raises:
+            ValueError: not an analysis (a key is missing or a value is wrong; the message names it).
+        """
+        try:
+            m = data["meta"]
+            meta = VideoMeta(float(m["fps"]), int(m["width"]), int(m["height"]), int(m["frame_count"]))
+            size = (meta.width, meta.height)
+            return cls(meta, Shots(tuple(data["shots"]), meta.frame_count), tuple(Person.from_json(p, size) for p in data["persons"]),
+                       int(data["sampled_frames"]), str(data["pipeline_version"]), dict(data.get("timings") or {}))
+        except KeyError as exc:
+            raise ValueError(f"video analysis: {exc.args[0]}: missing") from None
+        except (TypeError, AttributeError) as exc:
+            raise ValueError(f"video analysis: {exc}") from None

@@ -224,7 +224,7 @@ class VideoPipeline:
             embs = [embeddings[i] for i in g if embeddings[i] is not None]
             persons.append((screen, member, key, np.mean(embs, axis=0) if embs else None))
         persons.sort(key=lambda p: (-p[0], p[1][0].first))
-        out = tuple(Person(n + 1, tuple(sorted(m, key=lambda t: t.first)), k, round(st, 3), e, _jpeg(crops[k.detection][0]))
+        out = tuple(Person(n + 1, tuple(sorted(m, key=lambda t: t.first)), k, round(st, 3), e, _jpeg(crops[k.detection][0]), size)
                     for n, (st, m, k, e) in enumerate(persons))
         timings["total"] = time.perf_counter() - started
         timings["detected_frames"] = float(sampled - reused)

@@ -5,12 +5,12 @@ import pytest
 
 from exports.dialogue import Cluster, Dialogue, Turn
 from ls_backend.pipeline.align.aligner import Aligner
-from ls_backend.pipeline.align.artifacts import PersonCandidate
 from ls_backend.pipeline.align.clusters import text_clusters
 from ls_backend.pipeline.align.gallery import Gallery
 from ls_backend.pipeline.align.link import linked_dialogue
 from ls_backend.pipeline.align.scorer import AlignScorer
 from ls_backend.pipeline.align.synthetic import _crop
+from ls_backend.pipeline.video.artifacts import Person, VideoAnalysis
 
 WANG, XIAO, STRANGER = 12, 40, 77  # face indices in the pool
 
@@ -31,7 +31,7 @@ def _dialogue(a: str, b: str, clusters: list[list[str]], title: str = "") -> Dia
 def _person(number, face, side, screen, pool, dlib_faces, x=100):
     crop, box = _crop(pool[face], side, side)
     emb = dlib_faces.embed(crop, [box])[0]
-    return PersonCandidate(number, 10 * number, (x, 100, x + side, 100 + side), (720, 1280), screen, 1.0, emb, crop)
+    return Person.candidate(number, 10 * number, (x, 100, x + side, 100 + side), (720, 1280), screen, 1.0, emb, crop)
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +88,11 @@ def test_a_cluster_with_no_visible_person_gets_no_box(face_pool, dlib_faces, gal
 
 
 def _analysis(persons):
-    return {"meta": {"fps": 30.0, "width": 720, "height": 1280, "frame_count": 300},
+    return VideoAnalysis.from_json({"meta": {"fps": 30.0, "width": 720, "height": 1280, "frame_count": 300},
+            "shots": [0], "sampled_frames": 150, "pipeline_version": "test",
             "persons": [{"number": p.number, "frame": p.frame, "bbox": list(p.bbox), "screen_time": p.screen_time, "confidence": 1.0,
                          "tracks": [{"shot": 0, "first": 0, "last": 299}], "embedding": [float(v) for v in p.embedding], "crop": None}
-                        for p in persons]}
+                        for p in persons]})
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from ls_backend.app import create_app
 from ls_backend.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.media.synth import Placement, render
-from ls_backend.service import TextService
+from ls_backend.service import Backend
 from ls_backend.video_jobs import VideoJobs
 
 WANG, STRANGER = 12, 77
@@ -24,11 +24,11 @@ def test_a_named_face_is_learned_from_an_annotation_and_proposed_with_its_name(t
     _clip(media / "first.mp4", (80, 200, 280, 420), (400, 500, 660, 780))  # 王一博 small, a stranger large
     _clip(media / "second.mp4", (380, 150, 640, 440), (60, 700, 300, 960))  # the same two, elsewhere and other sizes
     config = Config(data_dir=tmp_path / "backend", media_root=media, retrain_debounce=3600)
-    service = TextService(config)
-    jobs = VideoJobs(service.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
+    service = Backend(config)
+    jobs = VideoJobs(service.predictor.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
     outcomes = jobs.run(["first.mp4", "second.mp4"])
-    assert all(len(o.analysis["persons"]) == 2 for o in outcomes.values())
-    client = create_app(config, service=service).test_client()
+    assert all(len(o.analysis.persons) == 2 for o in outcomes.values())
+    client = create_app(config, service).test_client()
 
     # an annotator links 王一博 to his face in the first video and names him
     text = "王一博今天好帅"
@@ -63,8 +63,8 @@ def test_a_named_face_is_learned_from_an_annotation_and_proposed_with_its_name(t
     assert len(other) == 1 and other[0]["value"]["labels"] != mention_labels["王一博"]  # the stranger: unlinked, own number
 
     # retraining (what the webhook's debounce triggers) also refits the pair scorer with this annotation's pairs
-    service.retrain()
+    service.trainer.retrain()
     from ls_backend.pipeline.align.scorer import AlignScorer
 
     scorer = AlignScorer.load(config.data_dir / "align_scorer.json")
-    assert scorer.info["annotated_dialogues"] == 1 and service.align.scorer().info == scorer.info
+    assert scorer.info["annotated_dialogues"] == 1 and service.predictor.align.scorer().info == scorer.info

@@ -113,3 +113,20 @@ def test_a_truncated_video_is_analysed_up_to_where_it_breaks(tmp_path, scene_vid
         assert str(cut) in str(exc)
     else:
         assert 0 < analysis.meta.frame_count <= FRAMES
+
+
+def test_a_stored_analysis_reads_back_as_the_artifact(scene):
+    import json
+
+    from ls_backend.pipeline.video.artifacts import VideoAnalysis
+
+    stored = json.loads(json.dumps(scene.analysis.to_json()))  # what the store's JSON column gives back
+    back = VideoAnalysis.from_json(stored)
+    assert back.to_json() == stored
+    for p, q in zip(scene.analysis.persons, back.persons):
+        assert (q.number, q.frame, q.frame_size) == (p.number, p.frame, SIZE)
+        assert [(t.shot, t.first, t.last) for t in q.tracks] == [(t.shot, t.first, t.last) for t in p.tracks]
+        assert q.tracks[0].detections == ()  # the store keeps spans, not detections
+        assert q.crop_image is not None and q.crop_image.shape[2] == 3
+    with pytest.raises(ValueError, match="video analysis: meta: missing"):
+        VideoAnalysis.from_json({k: v for k, v in stored.items() if k != "meta"})

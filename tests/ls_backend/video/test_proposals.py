@@ -10,8 +10,11 @@ from ls_backend.app import create_app
 from ls_backend.cli import main as ls_main
 from ls_backend.config import Config
 from ls_backend.media.fetch import MediaPolicy
-from ls_backend.pipeline.video import proposals
-from ls_backend.service import TextService
+from exports.dialogue import make_dialogue
+from exports.labelstudio import to_prediction
+from ls_backend.pipeline.video.artifacts import VideoAnalysis
+from ls_backend.pipeline.video.proposals import proposals_only
+from ls_backend.service import Backend
 from ls_backend.video_jobs import VideoJobs
 from tests.ls_backend.video.conftest import truth_at
 
@@ -25,9 +28,8 @@ def _boxes(result):
 
 def test_person_boxes_on_key_frames_in_label_studio_terms(scene, label_interface):
     analysis = scene.analysis.to_json()
-    text_result = [{"id": "m0_0", "from_name": "mention", "to_name": "dialogue", "type": "paragraphlabels",
-                    "value": {"start": "0", "end": "0", "startOffset": 0, "endOffset": 3, "text": "王一博", "paragraphlabels": ["C2"]}}]
-    pred = proposals.prediction(text_result, 0.9, analysis, "v1")
+    text = make_dialogue("t", [("A", DIALOGUE[0]["text"]), ("B", DIALOGUE[1]["text"])], [([(0, 2)], "C2")])  # 王一博 is cluster C2
+    pred = to_prediction(proposals_only(text, 0.9, VideoAnalysis.from_json(analysis), "v1"))
     assert label_interface.validate_prediction(pred, return_errors=True) == []
     boxes = _boxes(pred["result"])
     assert [b["value"]["labels"] for b in boxes] == [["C3"], ["C4"], ["C5"]]  # after the text's C2, by screen time
@@ -79,20 +81,26 @@ def test_predict_tasks_offline_in_both_formats(tmp_path, scene_video, label_inte
     assert truth_at(scene_video[1], box["cur_frame"], box["bbox"])[0] >= 0.5
 
 
-def test_predict_answers_from_the_cached_video_analysis(tmp_path, scene_video, pipeline, label_interface):
+def _backend_and_jobs(tmp_path, scene_video, pipeline):
+    """A backend whose media root holds the scene video, and video jobs on its store (the session's loaded models)."""
     media = tmp_path / "media"
     media.mkdir()
     shutil.copy(scene_video[0], media / "scene.mp4")
     config = Config(data_dir=tmp_path / "backend", media_root=media)
-    service = TextService(config)
-    jobs = VideoJobs(service.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
-    jobs._pipeline = pipeline  # the session's loaded models
+    service = Backend(config)
+    jobs = VideoJobs(service.predictor.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
+    jobs._pipeline = pipeline
+    return config, service, jobs
+
+
+def test_predict_answers_from_the_cached_video_analysis(tmp_path, scene_video, pipeline, label_interface):
+    config, service, jobs = _backend_and_jobs(tmp_path, scene_video, pipeline)
     (first,) = jobs.run(["scene.mp4"]).values()
     assert first.analysis and not first.cached
     (again,) = jobs.run(["scene.mp4"]).values()
     assert again.cached and again.analysis == first.analysis  # by content + pipeline version: no second analysis
 
-    client = create_app(config, service=service).test_client()
+    client = create_app(config, service).test_client()
     task = {"id": 7, "data": {"doc_key": "t7", "dialogue": DIALOGUE, "video": "scene.mp4"}}
     resp = client.post("/predict", json={"tasks": [task], "label_config": TEMPLATE})
     (pred,) = resp.json["results"]
@@ -101,6 +109,29 @@ def test_predict_answers_from_the_cached_video_analysis(tmp_path, scene_video, p
     other = {"id": 8, "data": {"doc_key": "t8", "dialogue": DIALOGUE, "video": "unknown.mp4"}}
     (pred2,) = client.post("/predict", json={"tasks": [other]}).json["results"]
     assert _boxes(pred2["result"]) == []  # not pre-annotated yet: text proposals only, at once
+
+
+def test_a_cached_prediction_runs_no_model(tmp_path, scene_video, pipeline, monkeypatch):
+    """The cache holds the whole Prediction (text, alignment, boxes): asked again, /predict runs no model."""
+    from exports.prediction import Prediction
+    from ls_backend.store import CachedPrediction
+
+    config, service, jobs = _backend_and_jobs(tmp_path, scene_video, pipeline)
+    jobs.run(["scene.mp4"])
+    client = create_app(config, service).test_client()
+    task = {"id": 7, "data": {"doc_key": "t7", "dialogue": DIALOGUE, "video": "scene.mp4"}}
+    first = client.post("/predict", json={"tasks": [task]}).json["results"][0]
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model ran on a cached task")
+
+    monkeypatch.setattr("ls_backend.predictor.propose", no_model)
+    monkeypatch.setattr("ls_backend.pipeline.propose.predict_dialogue", no_model)
+    again = client.post("/predict", json={"tasks": [task]}).json["results"][0]
+    assert again == first and service.stats.counts["cache_hits"] == 1 and len(_boxes(again["result"])) == 3
+    with service.store.session() as s:
+        (row,) = s.query(CachedPrediction).all()
+        assert Prediction.from_json(row.prediction).has_video  # the artifact, not Label Studio JSON
 
 
 def test_exports_faces_writes_chinese_clip_training_files(tmp_path, release_lines):
@@ -149,5 +180,5 @@ def test_video_jobs_with_worker_processes(tmp_path, scene_video):
     seen = []
     out = jobs.run(["a.mp4", "b.mp4", "missing.mp4"], progress=seen.append)
     assert len(seen) == 3 and out["missing.mp4"].error and "no such file" in out["missing.mp4"].error
-    assert len(out["a.mp4"].analysis["persons"]) == 3 and len(out["b.mp4"].analysis["persons"]) == 1
-    assert store.video_result_for("b.mp4", VideoSettings().version).analysis == out["b.mp4"].analysis
+    assert len(out["a.mp4"].analysis.persons) == 3 and len(out["b.mp4"].analysis.persons) == 1
+    assert store.video_result_for("b.mp4", VideoSettings().version).analysis == out["b.mp4"].analysis.to_json()

@@ -1,0 +1,115 @@
+"""``/webhook`` behind the route: Label Studio's annotation events.
+
+An annotation is stored (with what training will leave out of it, for ``/metrics``), the persons it
+names teach the celebrity gallery, and a training run is requested; the trainer process runs it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from exports import labelstudio
+from exports.dialogue import Dialogue
+from ls_backend.predictor import Predictor
+from ls_backend.stats import Stats
+from ls_backend.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class EventError(ValueError):
+    """A webhook event the backend cannot take; the message names the action and the field."""
+
+
+def usable_parts(task: dict, result: Any) -> tuple[Dialogue | None, bool, list[str]]:
+    """What training can use of an annotation: ``(dialogue or None, usable, problems)``.
+
+    Every readable part is kept (clusters without an orphan box, a box without its name ...); each
+    part left out is named in ``problems``. The dialogue is None only when the task itself cannot be
+    read (then ``problems`` says why).
+    """
+    dropped: list[str] = []
+    try:
+        return labelstudio.from_task(task, result, dropped=dropped), True, dropped
+    except ValueError as exc:
+        return None, False, [f"not usable for training: {exc}"]
+
+
+class Inbox:
+    def __init__(self, store: Store, predictor: Predictor, stats: Stats, request_training: Callable[[bool], None], debounce: float) -> None:
+        self.store = store
+        self.predictor = predictor
+        self.stats = stats
+        self.request_training = request_training
+        self.debounce = debounce
+
+    def receive(self, event: dict[str, Any]) -> str:
+        """Handle a Label Studio webhook event; returns what was done.
+
+        Raises:
+            EventError: the event lacks what its action needs.
+        """
+        action = event.get("action")
+        if action in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED"):
+            anns = event.get("annotations") or [event.get("annotation")]
+            task = event.get("task") or {}
+            n = 0
+            for ann in anns:
+                if not isinstance(ann, dict) or not isinstance(ann.get("id"), int):
+                    raise EventError(f"{action}: annotation: expected an object with an integer 'id'")
+                data = task.get("data") if isinstance(task, dict) else None
+                if not isinstance(data, dict):
+                    raise EventError(f"{action}: task.data: expected the annotated task's data (send_payload must be on)")
+                result = ann.get("result") or []
+                if ann.get("was_cancelled"):
+                    continue
+                self.store.upsert_annotation(ann["id"], task.get("id"), (event.get("project") or {}).get("id"), data, result)
+                dialogue = self._note_usable_parts(ann["id"], task, result)
+                if dialogue is not None:  # the gallery learns from the usable parts too
+                    self._teach_gallery(ann["id"], dialogue)
+                n += 1
+            self.stats.count("annotations_received", n)
+            self.request_training(False)
+            return f"stored {n} annotation(s); retraining in {self.debounce:g} s unless more arrive"
+        if action in ("ANNOTATION_DELETED", "ANNOTATIONS_DELETED"):
+            anns = event.get("annotations") or [event.get("annotation")]
+            ids = [a.get("id") for a in anns if isinstance(a, dict)]
+            deleted = sum(self.store.delete_annotation(i) for i in ids if isinstance(i, int))
+            self.request_training(False)
+            return f"marked {deleted} annotation(s) deleted"
+        if action == "START_TRAINING":
+            self.request_training(True)
+            return "training started"
+        return f"ignored {action!r}"
+
+    def _note_usable_parts(self, ls_annotation_id: int, task: dict, result: Any) -> Dialogue | None:
+        """Read an annotation as training will (salvage mode) and record in the store what it leaves out."""
+        dialogue, usable, dropped = usable_parts(task, result)
+        self.store.set_annotation_note(ls_annotation_id, task.get("id"), (task.get("data") or {}).get("doc_key"), usable, dropped)
+        if dropped:
+            log.warning("annotation %s: training leaves out %s", ls_annotation_id, "; ".join(dropped))
+        return dialogue
+
+    def _teach_gallery(self, ls_annotation_id: int, dialogue: Dialogue) -> None:
+        """Named persons of an annotated task whose video was analysed go into the celebrity gallery."""
+        video, _ = self.predictor.video_analysis(dialogue.video)
+        if video is None:
+            return
+        try:
+            taught = self.predictor.align.teach(ls_annotation_id, dialogue, video)
+        except (ValueError, KeyError) as exc:
+            log.warning("annotation %s: cannot teach the gallery: %s", ls_annotation_id, exc)
+            return
+        if taught:
+            log.info("annotation %s taught the gallery %d face(s)", ls_annotation_id, taught)
+
+
+def annotated(store: Store) -> list[Dialogue]:
+    """The usable parts of every live annotation, in the order they arrived (read once per training run)."""
+    out = []
+    for row in store.live_annotations():
+        d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
+        if d is not None:  # an unusable one was recorded as such when it arrived
+            out.append(d)
+    return out
