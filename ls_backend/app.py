@@ -138,7 +138,8 @@ def predict():
     results, errors = [], 0
     for i, task in enumerate(tasks):
         try:
-            results.append(labelstudio.to_prediction(backend.predictor.predict(task, i)))
+            dialogue = labelstudio.read_task(task, i, backend.config.max_dialogue_chars)
+            results.append(labelstudio.to_prediction(backend.predictor.predict(dialogue)))
         except ValueError as exc:  # LabelStudioFormatError: the task; ValueError: more clusters than the template offers
             errors += 1
             backend.stats.count("task_errors")

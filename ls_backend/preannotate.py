@@ -58,7 +58,8 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
     for i, task in enumerate(tqdm(tasks, desc="upload", unit="task")):
         tid = task.get("id")
         try:
-            prediction = labelstudio.to_prediction(backend.predictor.predict({"id": tid, "data": task.get("data")}, i))
+            dialogue = labelstudio.read_task({"id": tid, "data": task.get("data")}, i, config.max_dialogue_chars)
+            prediction = labelstudio.to_prediction(backend.predictor.predict(dialogue))
         except ValueError as exc:  # the task (LabelStudioFormatError), or more clusters than the template offers
             log.error("task %s: %s", tid, exc)
             errors += 1

@@ -1,4 +1,7 @@
-"""``/predict`` behind the route: a task's Prediction from the cache, or from :func:`~ls_backend.pipeline.propose.propose`.
+"""``/predict`` behind the route: a dialogue's Prediction from the cache, or from :func:`~ls_backend.pipeline.propose.propose`.
+
+The route reads the task (``exports.labelstudio.read_task``) and writes the answer
+(``exports.labelstudio.to_prediction``); nothing here knows Label Studio's JSON.
 
 The cache (in the store, shared by every worker) holds the :class:`~exports.prediction.Prediction`
 artifact as JSON, keyed by what it depends on: the task's dialogue and title, the text model version,
@@ -12,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from exports import labelstudio
+from exports.dialogue import Dialogue
 from exports.prediction import Prediction
 from ls_backend.config import Config
 from ls_backend.pipeline.propose import propose
@@ -43,18 +46,17 @@ class Predictor:
             self._align = AlignService.from_config(self.config, self.store)
         return self._align
 
-    def predict(self, task: Any, index: int) -> Prediction:
-        """The prediction of one task.
+    def predict(self, dialogue: Dialogue) -> Prediction:
+        """The prediction of one dialogue (its ``video``: the task's video reference, looked up in the store).
 
         Raises:
-            LabelStudioFormatError: the task is malformed or too large (the message names the task and field).
+            ValueError: the dialogue does not suit the text model (the message names the dialogue).
         """
         started = time.perf_counter()
-        dialogue = labelstudio.read_task(task, index, self.config.max_dialogue_chars)
         version, model = self.registry.active()
-        analysis, video_key = self.video_analysis(task["data"].get("video"))
+        analysis, video_key = self.video_analysis(dialogue.video)
         aligner, state = self.align.aligner() if analysis is not None else (None, "-")
-        key = cache_key(task["data"], f"{version}|{video_key}|{state}")
+        key = cache_key(dialogue, f"{version}|{video_key}|{state}")
         cached = self.store.cached(key)
         prediction = None
         if cached is not None:
@@ -64,10 +66,7 @@ class Predictor:
             except ValueError as exc:  # written by an older version: predict again
                 log.warning("cached prediction %s unreadable (%s); predicting again", key[:12], exc)
         if prediction is None:
-            try:
-                prediction = propose(model, version, dialogue, analysis, aligner)
-            except ValueError as exc:
-                raise labelstudio.LabelStudioFormatError(f"task {task.get('id', f'#{index}')}", "data.dialogue", str(exc)) from None
+            prediction = propose(model, version, dialogue, analysis, aligner)
             self.store.cache(key, version, prediction.to_json())
         self.stats.latency(time.perf_counter() - started)
         self.stats.count("predictions")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from exports.dialogue import Dialogue
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -139,10 +140,10 @@ def video_key(content_hash: str, pipeline_version: str) -> str:
     return hashlib.sha256(f"{content_hash}|{pipeline_version}".encode()).hexdigest()
 
 
-def cache_key(task_data: dict[str, Any], model_version: str) -> str:
-    """sha256 of what the prediction depends on: the dialogue, the title, and the model version."""
-    content = json.dumps({"dialogue": task_data.get("dialogue"), "title": task_data.get("title") or ""}, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(f"{model_version}\n{content}".encode()).hexdigest()
+def cache_key(dialogue: Dialogue, models: str) -> str:
+    """sha256 of what a prediction depends on: the turns, the title, and the models (``models``: their versions and state)."""
+    content = json.dumps({"turns": [[t.speaker, t.text] for t in dialogue.turns], "title": dialogue.title or ""}, ensure_ascii=False)
+    return hashlib.sha256(f"{models}\n{content}".encode()).hexdigest()
 
 
 def _alive(owner: str) -> bool:

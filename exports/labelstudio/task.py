@@ -153,7 +153,8 @@ def annotator_name(annotation: Mapping[str, Any]) -> str:
 
 def read_task(task: Any, index: int, max_chars: int) -> Dialogue:
     """The dialogue of a task to predict (``/predict``, ``ls-backend predict --tasks``, ``preannotate``):
-    one token per character, no annotation read; a task without ``doc_key`` is called ``task-<id>``.
+    one token per character, its title and video reference, no annotation read; a task without ``doc_key``
+    is called ``task-<id>``.
 
     Raises:
         LabelStudioFormatError: naming the task (``task <id>`` or ``tasks[<index>]``) and the field.
@@ -176,7 +177,9 @@ def read_task(task: Any, index: int, max_chars: int) -> Dialogue:
     if title is not None and not isinstance(title, str):
         raise LabelStudioFormatError(where, "data.title", f"expected a string, got {type(title).__name__}")
     try:
-        return Dialogue(doc_key=str(data.get("doc_key") or f"task-{task.get('id', index)}"), turns=_turns(data, {}, where), title=title or None)
+        video = data.get("video")
+        return Dialogue(doc_key=str(data.get("doc_key") or f"task-{task.get('id', index)}"), turns=_turns(data, {}, where), title=title or None,
+                        video=video if isinstance(video, str) and video else None)
     except ValueError as exc:
         raise LabelStudioFormatError(where, "data.dialogue", str(exc)) from None
 
