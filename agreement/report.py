@@ -45,7 +45,7 @@ def from_release_files(paths: Sequence[str | Path]) -> Annotations:
             name = str(path)
         report = ReadReport(str(path))
         out.by_annotator.setdefault(name, {})
-        for lineno, d in read_release(path, report):
+        for lineno, d in read_release(path, report, salvage_boxes=True):  # a broken box costs the box, not the dialogue
             out.add(name, d, f"{path}:{lineno}")
         out.problems.extend(report.problems)
     return out

@@ -49,18 +49,36 @@ def read_text_lines(path: str | Path) -> list[str]:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def read_release(path: str | Path, report: ReadReport | None = None) -> Iterator[tuple[int, Dialogue]]:
+def read_release(path: str | Path, report: ReadReport | None = None, *, salvage_boxes: bool = False) -> Iterator[tuple[int, Dialogue]]:
     """Dialogues of a release JSONL file with their 1-based line numbers.
 
     Lines that are not valid JSON or not a valid dialogue are reported (file, line,
-    doc_key, field) into ``report`` and skipped; the rest is read.
+    doc_key, field) into ``report`` and skipped; the rest is read. With ``salvage_boxes``, a box
+    that breaks the dialogue (its label names no cluster, a second box for a person, a malformed
+    box) is reported and left out, and the rest of the dialogue is read (agreement scores its text).
     """
     report = report if report is not None else ReadReport(str(path))
     for lineno, record in read_jsonl_records(path, report, json_prefix="?: json: "):
-        try:
-            yield lineno, release.from_record(record)
-        except release.ReleaseFormatError as exc:
-            report.add(lineno, str(exc))
+        while True:
+            try:
+                yield lineno, release.from_record(record)
+                break
+            except release.ReleaseFormatError as exc:
+                bad = _box_index(exc.field) if salvage_boxes and isinstance(record, dict) else None
+                if bad is None or not isinstance(record.get("visual_annotations"), list) or bad >= len(record["visual_annotations"]):
+                    report.add(lineno, str(exc))
+                    break
+                report.add(lineno, f"{exc}; the box is left out, the rest of the dialogue is read")
+                record = {**record, "visual_annotations": [b for i, b in enumerate(record["visual_annotations"]) if i != bad]}
+
+
+def _box_index(field: str) -> int | None:
+    """``3`` for ``visual_annotations[3].box_labels`` (a problem of one box), else None."""
+    prefix = "visual_annotations["
+    if field.startswith(prefix) and "]" in field:
+        number = field[len(prefix) : field.index("]")]
+        return int(number) if number.isdigit() else None
+    return None
 
 
 def read_json(path: str | Path) -> Any:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import base64
 import hmac
 import logging
-import xml.etree.ElementTree as ET
-from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-import templates as T
 from exports import labelstudio
+from ls_backend import protocol
+from ls_backend.protocol import BadRequest
 from ls_backend.config import Config
 from ls_backend.inbox import EventError
 from ls_backend.service import Backend
@@ -76,36 +75,9 @@ def _basic_auth():
     return None
 
 
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise _BadRequest("expected a JSON object body")
-    return data
-
-
-class _BadRequest(Exception):
-    pass
-
-
-@bp.errorhandler(_BadRequest)
-def _bad_request(exc: _BadRequest):
+@bp.errorhandler(BadRequest)
+def _bad_request(exc: BadRequest):
     return jsonify(error=str(exc)), 400
-
-
-def check_label_config(xml: str, where: str) -> None:
-    """The labeling config must have our dialogue and mention tags (names from ``templates``)."""
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise _BadRequest(f"{where}: the labeling config is not XML: {exc}") from None
-    tags = {(el.tag, el.attrib.get("name")): el.attrib for el in root.iter()}
-    missing = []
-    if ("Paragraphs", T.DIALOGUE) not in tags:
-        missing.append(f"<Paragraphs name=\"{T.DIALOGUE}\">")
-    if ("ParagraphLabels", T.MENTION) not in tags:
-        missing.append(f"<ParagraphLabels name=\"{T.MENTION}\">")
-    if missing:
-        raise _BadRequest(f"{where}: the labeling config has no {' or '.join(missing)}; use MCR Studio's template (templates/coref_video.xml)")
 
 
 @bp.get("/")
@@ -116,24 +88,18 @@ def health():
 
 @bp.post("/setup")
 def setup():
-    data = _body()
-    schema = data.get("schema")
-    if isinstance(schema, str) and schema.strip():
-        check_label_config(schema, "setup")
+    schema = protocol.setup_request(protocol.body(request.get_data()))
+    if schema is not None:
+        protocol.check_label_config(schema, "setup")
     return jsonify(model_version=_backend().version)
 
 
 @bp.post("/predict")
 def predict():
-    data = _body()
-    if "tasks" not in data:
-        raise _BadRequest("predict: 'tasks' is missing; expected a list of Label Studio tasks")
-    tasks = data["tasks"]
-    if not isinstance(tasks, list):
-        raise _BadRequest(f"predict: 'tasks' must be a list of tasks, got {type(tasks).__name__}")
-    config = data.get("label_config")
-    if isinstance(config, str) and config.strip():
-        check_label_config(config, "predict")
+    req = protocol.predict_request(protocol.body(request.get_data()))
+    if req.label_config is not None:
+        protocol.check_label_config(req.label_config, "predict")
+    tasks = req.tasks
     backend = _backend()
     results, errors = [], 0
     for i, task in enumerate(tasks):
@@ -144,24 +110,28 @@ def predict():
             errors += 1
             backend.stats.count("task_errors")
             results.append({"error": str(exc), "model_version": backend.version})
-    status = 400 if tasks and errors == len(tasks) else 200
-    return jsonify(results=results, model_version=backend.version), status
+    if tasks and errors == len(tasks):  # nothing could be predicted: a 400 that still says why per task
+        first = results[0]["error"]
+        return jsonify(error=f"predict: no task could be predicted ({first}{' ...' if errors > 1 else ''})", results=results,
+                       model_version=backend.version), 400
+    return jsonify(results=results, model_version=backend.version), 200
 
 
 @bp.post("/webhook")
 def webhook():
-    data = _body()
-    if not isinstance(data.get("action"), str):
-        raise _BadRequest("webhook: 'action' is missing; expected a Label Studio webhook event")
+    data = protocol.body(request.get_data())
+    protocol.webhook_request(data)
     try:
         status = _backend().inbox.receive(data)
     except EventError as exc:
-        raise _BadRequest(f"webhook: {exc}") from None
+        raise BadRequest(f"webhook: {exc}") from None
     return jsonify(status=status), 200
 
 
 @bp.post("/train")
 def train():
+    if request.get_data():
+        protocol.body(request.get_data())  # Label Studio sends {"project": ...}; anything else must still be JSON
     _backend().request_training(immediate=True)
     return jsonify(status="training started"), 201
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from exports import labelstudio
 from exports.dialogue import Dialogue
+from ls_backend import protocol
 from ls_backend.predictor import Predictor
 from ls_backend.stats import Stats
 from ls_backend.store import Store
@@ -20,6 +21,13 @@ log = logging.getLogger(__name__)
 
 class EventError(ValueError):
     """A webhook event the backend cannot take; the message names the action and the field."""
+
+
+def _id(value: Any, field: str, optional: bool = False) -> None:
+    try:
+        protocol.check_id(value, field, optional=optional)
+    except protocol.BadRequest as exc:
+        raise EventError(str(exc)) from None
 
 
 def usable_parts(task: dict, result: Any) -> tuple[Dialogue | None, bool, list[str]]:
@@ -52,19 +60,13 @@ class Inbox:
         """
         action = event.get("action")
         if action in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED"):
-            anns = event.get("annotations") or [event.get("annotation")]
-            task = event.get("task") or {}
+            task, anns = self._annotations(action, event)
             n = 0
             for ann in anns:
-                if not isinstance(ann, dict) or not isinstance(ann.get("id"), int):
-                    raise EventError(f"{action}: annotation: expected an object with an integer 'id'")
-                data = task.get("data") if isinstance(task, dict) else None
-                if not isinstance(data, dict):
-                    raise EventError(f"{action}: task.data: expected the annotated task's data (send_payload must be on)")
                 result = ann.get("result") or []
                 if ann.get("was_cancelled"):
                     continue
-                self.store.upsert_annotation(ann["id"], task.get("id"), (event.get("project") or {}).get("id"), data, result)
+                self.store.upsert_annotation(ann["id"], task.get("id"), (event.get("project") or {}).get("id"), task["data"], result)
                 dialogue = self._note_usable_parts(ann["id"], task, result)
                 if dialogue is not None:  # the gallery learns from the usable parts too
                     self._teach_gallery(ann["id"], dialogue)
@@ -74,7 +76,11 @@ class Inbox:
             return f"stored {n} annotation(s); retraining in {self.debounce:g} s unless more arrive"
         if action in ("ANNOTATION_DELETED", "ANNOTATIONS_DELETED"):
             anns = event.get("annotations") or [event.get("annotation")]
+            if not isinstance(anns, list):
+                raise EventError(f"{action}: annotations: expected a list of annotations")
             ids = [a.get("id") for a in anns if isinstance(a, dict)]
+            for i, aid in enumerate(ids):
+                _id(aid, f"{action}: annotations[{i}].id", optional=True)
             deleted = sum(self.store.delete_annotation(i) for i in ids if isinstance(i, int))
             self.request_training(False)
             return f"marked {deleted} annotation(s) deleted"
@@ -82,6 +88,38 @@ class Inbox:
             self.request_training(True)
             return "training started"
         return f"ignored {action!r}"
+
+    @staticmethod
+    def _annotations(action: str, event: dict[str, Any]) -> tuple[dict, list[dict]]:
+        """The task and the annotations of a created / updated event, every one checked before anything is stored.
+
+        Raises:
+            EventError: an annotation without an integer id, no task data, or a result that does not fit the
+                template (named by annotation, region and field).
+        """
+        anns = event.get("annotations") or [event.get("annotation")]
+        if not isinstance(anns, list):
+            raise EventError(f"{action}: annotations: expected a list of annotations")
+        task = event.get("task") or {}
+        for ann in anns:
+            if not isinstance(ann, dict) or not isinstance(ann.get("id"), int) or isinstance(ann.get("id"), bool):
+                raise EventError(f"{action}: annotation: expected an object with an integer 'id'")
+            _id(ann["id"], f"{action}: annotation.id")
+            data = task.get("data") if isinstance(task, dict) else None
+            if not isinstance(data, dict):
+                raise EventError(f"{action}: task.data: expected the annotated task's data (send_payload must be on)")
+            _id(task.get("id"), f"{action}: task.id", optional=True)
+            if ann.get("was_cancelled"):
+                continue
+            try:
+                labelstudio.check_result(task, ann.get("result") or [])
+            except labelstudio.LabelStudioFormatError as exc:
+                raise EventError(f"{action}: annotation {ann['id']}: {exc}; nothing was stored") from None
+        project = event.get("project")
+        if project is not None and not isinstance(project, dict):
+            raise EventError(f"{action}: project: expected an object, got {type(project).__name__}")
+        _id((project or {}).get("id"), f"{action}: project.id", optional=True)
+        return task, anns
 
     def _note_usable_parts(self, ls_annotation_id: int, task: dict, result: Any) -> Dialogue | None:
         """Read an annotation as training will (salvage mode) and record in the store what it leaves out."""

@@ -28,7 +28,7 @@ A second task type's tags go here as further adapters.
 from exports.labelstudio.box import box_value
 from exports.labelstudio.errors import LabelStudioFormatError
 from exports.labelstudio.prediction import to_prediction
-from exports.labelstudio.task import annotator_name, cluster_numbers, from_task, preview, read_task, to_result, to_task
+from exports.labelstudio.task import annotator_name, check_result, cluster_numbers, from_task, preview, read_task, to_result, to_task
 
-__all__ = ["LabelStudioFormatError", "annotator_name", "box_value", "cluster_numbers", "from_task", "preview", "read_task",
+__all__ = ["LabelStudioFormatError", "annotator_name", "box_value", "check_result", "cluster_numbers", "from_task", "preview", "read_task",
            "to_prediction", "to_result", "to_task"]

@@ -73,6 +73,29 @@ def read(region_: Mapping[str, Any], value: Mapping[str, Any], where: str, field
     return list(labels)
 
 
+def check_key_frames(value: Mapping[str, Any], where: str, field: str) -> None:
+    """Each key frame of a box region: a frame number >= 1 and a box in percent of the frame.
+
+    Raises:
+        LabelStudioFormatError: naming the key frame and the field.
+    """
+    sequence = value.get("sequence")
+    if not isinstance(sequence, list):
+        raise LabelStudioFormatError(where, f"{field}.sequence", "expected a list of key frames")
+    for i, key in enumerate(sequence):
+        if not isinstance(key, Mapping):
+            raise LabelStudioFormatError(where, f"{field}.sequence[{i}]", "expected a key frame object")
+        frame = key.get("frame")
+        if isinstance(frame, bool) or not isinstance(frame, (int, float)) or frame < 1 or frame != int(frame):
+            raise LabelStudioFormatError(where, f"{field}.sequence[{i}].frame", f"expected a frame number >= 1, got {frame!r}")
+        for name in ("x", "y", "width", "height"):
+            v = key.get(name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1e-6 <= v <= 100 + 1e-6:
+                raise LabelStudioFormatError(where, f"{field}.sequence[{i}].{name}", f"expected a percentage 0..100, got {v!r}")
+        if key["width"] <= 0 or key["height"] <= 0:
+            raise LabelStudioFormatError(where, f"{field}.sequence[{i}]", "the box has no area")
+
+
 def is_box(region_: Mapping[str, Any]) -> bool:
     return region_.get("from_name") in (T.BOX, T.PERSON) and region_.get("type") in ("videorectangle", "labels")
 

@@ -184,6 +184,38 @@ def read_task(task: Any, index: int, max_chars: int) -> Dialogue:
         raise LabelStudioFormatError(where, "data.dialogue", str(exc)) from None
 
 
+def check_result(task: Mapping[str, Any], result: Any) -> None:
+    """That an annotation's result fits the template: a list of regions of our control tags, each with the
+    value its tag writes (cluster numbers C1..C20, mention offsets on token boundaries of the task's turns,
+    known flags, box key frames with a frame and a box in percent, text fields of strings).
+
+    What fits the template but not the data model -- a box whose number no mention has, a second box for a
+    person -- passes: training leaves that part out and says so (see :func:`from_task`'s salvage mode).
+    A task whose data cannot be read passes too (the annotation is recorded as unusable).
+
+    Raises:
+        LabelStudioFormatError: naming the region (``result[i]``) and the field.
+    """
+    data = task.get("data", task) if isinstance(task, Mapping) else None
+    where = _where(task)
+    if not isinstance(data, Mapping):
+        return
+    doc_key = data.get("doc_key")
+    where = f"{where} ({doc_key})" if isinstance(doc_key, str) and doc_key and doc_key not in where else where
+    if not isinstance(result, list):
+        raise LabelStudioFormatError(where, "result", f"expected a list of regions, got {type(result).__name__}")
+    release = data.get("release") or {}
+    try:
+        turns = _turns(data, release if isinstance(release, Mapping) else {}, where)
+    except LabelStudioFormatError:
+        return
+    regions = _Regions(where, coords.TextIndex([t.tokens for t in turns]))
+    for ri, region in enumerate(result):
+        regions.read(region, ri)
+    for ri, (rid, (labels, value)) in enumerate(regions.boxes.items()):
+        box_tag.check_key_frames(value, where, f"box {''.join(labels)}")
+
+
 def from_task(
     task: Mapping[str, Any], result: Sequence[Mapping[str, Any]] | None = None, *, dropped: list[str] | None = None
 ) -> Dialogue:
@@ -348,7 +380,7 @@ class _Regions:
         elif name == T.CELEBRITY:
             self.celebrity[rid] = celebrity.read(value, where, field_)
         elif name == T.COMMENT:
-            self.comment = comment.read(value)
+            self.comment = comment.read(value, where, field_)
         else:
             raise LabelStudioFormatError(
                 where, f"{field_}.from_name", f"unknown control {name!r}; the template has "

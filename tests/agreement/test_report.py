@@ -76,6 +76,21 @@ def test_bad_input_is_reported_never_a_traceback(tmp_path, release_lines, capsys
     assert json.loads((tmp_path / "r.json").read_text())["pairs"][0]["documents"] == 2
 
 
+def test_a_box_pointing_at_no_cluster_costs_the_box_not_the_dialogue(tmp_path, release_lines):
+    lines = [json.loads(l) for l in release_lines if '"visual_annotations": []' not in l][:3]
+    broken = json.loads(json.dumps(lines))
+    broken[1]["visual_annotations"][0]["box_labels"] = "C19"  # no cluster has that label
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in broken) + "\n", encoding="utf-8")
+    rc = agreement_main(["report", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--json", str(tmp_path / "r.json")])
+    out = json.loads((tmp_path / "r.json").read_text())
+    assert rc == 1 and out["pairs"][0]["documents"] == 3  # its text is scored
+    assert out["pairs"][0]["metrics"]["bcub"]["f1"] == pytest.approx(1.0) and out["pairs"][0]["metrics"]["mentions"]["f1"] == pytest.approx(1.0)
+    (problem,) = out["problems"]
+    assert problem.startswith(f"{tmp_path / 'b.jsonl'}:2: {lines[1]['doc_key']}: visual_annotations[0].box_labels: 'C19' is not the label of any cluster")
+    assert problem.endswith("the box is left out, the rest of the dialogue is read")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
