@@ -26,12 +26,13 @@ ARGS ?=
 demo: $(STAMP)
 	$(PY) -m ls_backend.demo --dir out/demo $(ARGS)
 
-# Debian packages the tests use: Chromium (browser test) and CJK fonts (or Chinese renders as boxes).
+# Debian packages the tests use: Chromium (browser test), CJK fonts (or Chinese renders as boxes), and
+# PostgreSQL (the store's tests start a throwaway server with its initdb / pg_ctl).
 sysdeps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo "installing chromium and fonts-noto-cjk (apt)"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  echo "installing chromium, fonts-noto-cjk and postgresql (apt)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk postgresql >/dev/null; \
 	fi
 
 test: $(STAMP) sysdeps

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--project", type=int, help="the annotation project (live)")
     ls_client.add_options(a, " (the review project is created there)")
     a.add_argument("--state", required=True, help="directory of the campaign record (decisions, review tasks)")
+    a.add_argument("--database-url", help="keep the campaign record in this database (e.g. postgresql://USER@HOST:PORT/DB) instead of SQLite in --state")
     a.add_argument("--review-title", default="MCR Studio adjudication", help="title of the review project (found or created)")
     a.add_argument("--review-project", type=int, help="use this existing review project")
     a.add_argument("--annotators", help="the two annotators, comma-separated (default: any two)")
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gold", help="write the gold release JSONL: auto-accepted plus expert-resolved dialogues")
     g.add_argument("--state", required=True, help="directory of the campaign record")
+    g.add_argument("--database-url", help="the campaign record's database, when adjudicate was given one")
     g.add_argument("--out", required=True, help="gold release JSONL")
     ls_client.add_options(g, " (to read the expert's decisions)")
     g.add_argument("--report", help="write what was decided how as JSON")
@@ -142,7 +144,7 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
     tasks, source = _export_input(args, client)
     collected = campaign.collect_files(args.files) if tasks is None else campaign.collect_export(tasks, source)
     annotators = [a.strip() for a in args.annotators.split(",")] if args.annotators else None
-    result = campaign.run_adjudication(collected, State(args.state), client, review_title=args.review_title,
+    result = campaign.run_adjudication(collected, State(args.state, args.database_url), client, review_title=args.review_title,
                                        review_project_id=args.review_project, annotators=annotators, iou_threshold=args.iou,
                                        review_file=Path(args.state) / "review_tasks.json")
     c = result["counts"]
@@ -158,14 +160,14 @@ def cmd_gold(args: argparse.Namespace) -> int:
     from agreement import campaign
     from agreement.state import State
 
-    result = campaign.collect_gold(State(args.state), _client(args, required=False), Path(args.out))
+    result = campaign.collect_gold(State(args.state, args.database_url), _client(args, required=False), Path(args.out))
     c = result["counts"]
     print(f"wrote {result['written']} gold dialogue(s) to {args.out}: {c['auto']} auto-accepted, {c['expert']} by the expert; "
           f"{c['pending']} waiting, {c['changed']} changed")
     for p in result["problems"]:
         print(f"  {p}")
     if args.report:
-        state = State(args.state)
+        state = State(args.state, args.database_url)
         decisions = [{"doc_key": d.doc_key, "kind": d.kind, "by": d.decided_by, "at": d.decided_at.isoformat(), "detail": d.detail,
                       "sources": d.sources} for d in state.decisions()]
         with atomic_writer(args.report) as fh:

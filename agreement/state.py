@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from exports.db import engine_url
 from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -58,7 +59,7 @@ class State:
     def __init__(self, directory: str | Path, url: str | None = None) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url or f"sqlite:///{(directory / 'adjudication.sqlite3').resolve()}", future=True)
+        self.engine = create_engine(engine_url(url or f"sqlite:///{(directory / 'adjudication.sqlite3').resolve()}"), future=True)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -27,9 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from exports import labelstudio  # noqa: E402
+from bench.backend_data import pct, splits  # noqa: E402
 from exports.io import read_titles
-from ls_backend.pipeline.text.data import read_dialogues  # noqa: E402
 from ls_backend.pipeline.text.model import TextModel, train  # noqa: E402
 from ls_backend import server  # noqa: E402
 from ls_backend.workspace.server import free_port  # noqa: E402
@@ -68,22 +67,12 @@ def during_training(url: str, tasks: list[dict]) -> tuple[list[float], str]:
     return out, f"{m['status']}, {m['seconds']:.1f} s" if m.get("seconds") else m["status"]
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] * 1000
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data" / "tiktalkcoref")
     args = p.parse_args()
-    release = args.data_dir / "all_textual_and_visual_annotations.jsonl"
+    val, train_set, task = splits(args.data_dir)
     titles = read_titles(args.data_dir / "video_titles.jsonl")
-    val, _ = read_dialogues(release, args.data_dir / "split.jsonl", "val")
-    train_set, _ = read_dialogues(release, args.data_dir / "split.jsonl", "train")
-
-    def task(d, i):
-        return {"id": i, "data": labelstudio.to_task(replace(d, title=titles.get(d.doc_key)), annotation=False)["data"]}
 
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = server.launch(Path(tmp), "127.0.0.1", free_port(), Path(tmp) / "backend.log")

@@ -65,7 +65,7 @@ class BackendError(RuntimeError):
 
 
 def launch(data_dir: Path, host: str, port: int, log_path: Path, *, workers: int = 2, env: dict[str, str] | None = None,
-           timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+           timeout: float = 120.0, args: list[str] | None = None) -> tuple[subprocess.Popen, str]:
     """``ls-backend start`` as a child process in a session of its own (stop it with :func:`stop`),
     its output appended to ``log_path``; returns once ``/health`` answers.
 
@@ -76,7 +76,7 @@ def launch(data_dir: Path, host: str, port: int, log_path: Path, *, workers: int
     with open(log_path, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ls_backend.cli", "start", "--host", host, "--port", str(port), "--workers", str(workers),
-             "--data-dir", str(data_dir)],
+             "--data-dir", str(data_dir), *(args or [])],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})},
         )
     url = f"http://{host}:{port}"

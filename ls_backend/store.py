@@ -1,17 +1,21 @@
-"""The backend's store (SQLAlchemy): model versions, training runs, received annotations,
-and a prediction cache keyed by task content + model version. SQLite by default, any
-SQLAlchemy URL (e.g. PostgreSQL) otherwise; the schema is created on first start."""
+"""The backend's store (SQLAlchemy): model versions, training runs and their schedule, received annotations,
+per-worker counters, the prediction cache, video analyses and the celebrity gallery. SQLite by default,
+PostgreSQL with ``--database-url postgresql://USER@HOST:PORT/DB`` (psycopg 3); the schema is created and
+upgraded by the Alembic migrations in ``migrations/`` on start-up."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from exports.db import engine_url
 from exports.dialogue import Dialogue
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, func, select, update
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -163,9 +167,58 @@ def _alive(owner: str) -> bool:
     return True
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
+logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl ..." on every start: we log what changed
+
+
+def migrate(engine) -> str:
+    """Bring the store's schema to the newest revision (``ls_backend/migrations``); returns it.
+
+    A store made before migrations existed (its tables, no ``alembic_version``) is stamped as the first
+    revision, then upgraded. Several processes may start at once: PostgreSQL serialises them with an
+    advisory lock, SQLite with a file lock beside the database.
+    """
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with _migration_lock(engine):
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7246311)"))
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
+                return head
+            cfg.attributes["connection"] = conn
+            if current is None and "model_versions" in inspect(conn).get_table_names():
+                command.stamp(cfg, "0001")
+                current = "0001 (a store made before migrations)"
+            command.upgrade(cfg, "head")
+    log.info("store %s: schema upgraded from %s to %s", engine.url.render_as_string(hide_password=True), current or "nothing", head)
+    return head
+
+
+@contextmanager
+def _migration_lock(engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    from filelock import FileLock
+
+    with FileLock(f"{database}.migrate.lock"):
+        yield
+
+
 class Store:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, future=True)
+        url = engine_url(url)
+        self.engine = create_engine(url, future=True, **({"pool_pre_ping": True} if url.startswith("postgresql") else {}))
         if url.startswith("sqlite"):
             @event.listens_for(self.engine, "connect")
             def _sqlite_pragmas(conn, _record):  # several workers share the file
@@ -173,7 +226,7 @@ class Store:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
-        Base.metadata.create_all(self.engine)
+        migrate(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         try:  # the training schedule's one row (another process may create it at the same moment)
             with self.session() as s:

@@ -60,3 +60,26 @@ def ls_client(ls_server):
 
     ls_server.wait()
     return LabelStudio(base_url=ls_server.url, api_key=ls_server.token)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server on loopback for the session (Debian's postgresql package; `make test` installs it)."""
+    from tests.support import postgres as pg
+
+    if not pg.available():
+        pytest.fail("PostgreSQL's initdb / pg_ctl not found: install Debian's postgresql package (make test does)")
+    with pg.postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    """The store on SQLite (None: the file in the data directory) and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    import uuid
+
+    from tests.support.postgres import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres"), f"t{uuid.uuid4().hex[:12]}")

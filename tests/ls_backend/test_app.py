@@ -17,8 +17,9 @@ TEMPLATE = open(__import__("templates").__file__.replace("__init__.py", "coref_v
 
 
 @pytest.fixture
-def config(tmp_path):
-    return Config(data_dir=tmp_path / "backend", retrain_debounce=0.2)
+def config(tmp_path, database_url):
+    """The backend on SQLite and on PostgreSQL (every test of this module runs on both)."""
+    return Config(data_dir=tmp_path / "backend", retrain_debounce=0.2, database_url=database_url)
 
 
 @pytest.fixture
@@ -184,8 +185,8 @@ def test_config_layers(tmp_path):
         Config.load(None, env={"MCR_MAX_DIALOGUE_CHARS": "lots"})
 
 
-def test_store_activates_one_version_at_a_time(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+def test_store_activates_one_version_at_a_time(tmp_path, database_url):
+    store = Store(database_url or f"sqlite:///{tmp_path / 'x.db'}")
     store.add_version("v1", "/p", {})
     store.add_version("v2", "/q", {})
     assert store.active_version().version == "v2" and [v.version for v in store.versions()] == ["v1", "v2"]

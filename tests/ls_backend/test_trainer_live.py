@@ -47,16 +47,17 @@ def _post(url: str, body: dict) -> dict:
         return json.loads(resp.read())
 
 
-def test_the_trainer_process_trains_comes_back_after_a_kill_and_stops_with_the_server(tmp_path):
+def test_the_trainer_process_trains_comes_back_after_a_kill_and_stops_with_the_server(tmp_path, database_url):
     data_dir = tmp_path / "b"
-    proc, url = server.launch(data_dir, "127.0.0.1", free_port(), data_dir / "backend.log", env={"MCR_RETRAIN_DEBOUNCE": "0.5"})
+    proc, url = server.launch(data_dir, "127.0.0.1", free_port(), data_dir / "backend.log", env={"MCR_RETRAIN_DEBOUNCE": "0.5"},
+                              args=["--database-url", database_url] if database_url else [])
     try:
         first = _trainer_of(proc.pid)
         os.kill(first, signal.SIGKILL)
         second = _trainer_of(proc.pid, not_pid=first)  # gunicorn's master starts it again
         before = _post(url + "/setup", {})["model_version"]
         assert _post(url + "/webhook", _annotation_event(1, 1, "n1", "可乐", "跳得真好"))["status"].startswith("stored 1")
-        store = Store(Config(data_dir=data_dir).db_url)
+        store = Store(database_url or Config(data_dir=data_dir).db_url)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and store.active_version().version == before:
             time.sleep(0.5)
