@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agreement", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("report", help="agreement of every pair of annotators")
-    r.add_argument("files", nargs="*", help="release JSONL files, one per annotator")
+    r.add_argument("files", nargs="*", help="release JSONL files (--task ner: BIO files), one per annotator")
+    r.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
     r.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
     ls_client.add_options(r, " (live project)")
     r.add_argument("--project", type=int, help="project id (live project)")
@@ -85,6 +86,8 @@ def print_table(result: dict[str, Any]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        return _report_ner(args)
     from agreement import report as R
 
     if args.project is not None and not (args.url and args.api_key):
@@ -104,6 +107,23 @@ def cmd_report(args: argparse.Namespace) -> int:
             fh.write(render(result, annotations))
     if len(result["annotators"]) < 2:
         return 2
+    return 1 if result["problems"] else 0
+
+
+def _report_ner(args: argparse.Namespace) -> int:
+    from agreement import ner
+
+    if len(args.files) < 2:
+        raise InputError("report --task ner needs two or more BIO files, one per annotator")
+    annotators, problems = ner.read_annotators(args.files)
+    result = ner.report(annotators, problems)
+    ner.print_table(result)
+    if args.json_out:
+        with atomic_writer(args.json_out) as fh:
+            json.dump(result, fh, ensure_ascii=False, indent=1)
+    if args.html_out:
+        with atomic_writer(args.html_out) as fh:
+            fh.write(ner.render_html(result, annotators))
     return 1 if result["problems"] else 0
 
 

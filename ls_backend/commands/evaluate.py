@@ -20,9 +20,14 @@ def add_parser(sub: Any) -> None:
     ev.add_argument("--seed", type=int, default=0, help="shuffling seed of --folds (default: 0)")
     ev.add_argument("--gazetteer", nargs="*", default=[], help="with --folds: name lists / CMNER files, as for `train`")
     ev.add_argument("--json", dest="json_out", help="write the scores as JSON")
+    ev.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER on BIO files")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        from ls_backend.commands import ner
+
+        return ner.evaluate(args)
     from exports.io import atomic_writer, read_titles
     from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer
     from ls_backend.pipeline.text.evaluate import baseline_predictor, cross_validate, evaluate, model_predictor

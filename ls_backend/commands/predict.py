@@ -32,6 +32,7 @@ def add_parser(sub: Any) -> None:
     pr.add_argument("--out", required=True, help="output file")
     pr.add_argument("--format", choices=("release", "labelstudio"), default="release", help="release JSONL, or Label Studio tasks with predictions")
     pr.add_argument("--model", help="text model file or directory (default: the shipped model)")
+    pr.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER on BIO files")
 
 
 def _write(prediction, task: dict[str, Any] | None, fmt: str) -> Any:
@@ -44,6 +45,12 @@ def _write(prediction, task: dict[str, Any] | None, fmt: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        if not args.data:
+            raise InputError("predict --task ner reads --data POSTS.txt (a BIO file)")
+        from ls_backend.commands import ner
+
+        return ner.predict(args)
     from tqdm import tqdm
 
     from exports.io import read_titles

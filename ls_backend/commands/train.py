@@ -15,10 +15,15 @@ def add_parser(sub: Any) -> None:
     t = sub.add_parser("train", help="train the embedded text coreference model")
     data_options(t, "train")
     t.add_argument("--gazetteer", nargs="*", default=[], help="name lists: CMNER files (PER entities) or one name per line")
-    t.add_argument("--out", required=True, help="output directory (writes text_model.json)")
+    t.add_argument("--out", required=True, help="output directory (writes text_model.json; --task ner: model.crfsuite, info.json)")
+    t.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER on BIO files")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        from ls_backend.commands import ner
+
+        return ner.train(args)
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, write_training_data
     from ls_backend.pipeline.text.model import train

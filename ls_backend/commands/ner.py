@@ -1,0 +1,80 @@
+"""``--task ner`` of ``ls-backend train / predict / evaluate``: the embedded post NER model on BIO files.
+
+    ls-backend train --task ner --data POSTS.txt --out DIR
+    ls-backend predict --task ner --data POSTS.txt --out PRED.txt [--model DIR]   (the input's tags are ignored)
+    ls-backend evaluate --task ner --data POSTS.txt [--model DIR] [--json OUT]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from exports.bio import BioFormatError, BioProblem, read_bio, write_bio
+from exports.io import InputError
+from ls_backend.commands.errors import ConfigError
+
+log = logging.getLogger("ls_backend")
+
+
+def _posts(path: str):
+    problems: list[BioProblem] = []
+    try:
+        posts, layout = read_bio(path, problems)
+    except BioFormatError as exc:
+        raise InputError(str(exc)) from None
+    for p in problems:
+        log.warning("%s: %s", path, p)
+    if not posts:
+        raise InputError(f"{path}: no post")
+    return posts, layout, problems
+
+
+def _model(path: str | None):
+    from ls_backend.pipeline.ner.model import SHIPPED, NerModel
+
+    try:
+        return NerModel.load(path or SHIPPED)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def train(args: argparse.Namespace) -> int:
+    from ls_backend.pipeline.ner.model import train as train_crf
+
+    posts, _, problems = _posts(args.data)
+    model = train_crf(posts, args.out, source=str(args.data))
+    print(model.path)
+    return 1 if problems else 0
+
+
+def predict(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    posts, layout, problems = _posts(args.data)
+    model = _model(args.model)
+    out = [model.predict(p)[0] for p in tqdm(posts, desc="posts", unit="post", disable=len(posts) < 200)]
+    write_bio(args.out, out, layout)
+    log.info("wrote %d posts with %d predicted entities to %s (model %s)", len(out), sum(len(p.entities) for p in out), args.out, model.version)
+    return 1 if problems else 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from agreement.ner import prf
+    from exports.io import atomic_writer
+    from exports.posts import TYPES
+
+    posts, _, problems = _posts(args.data)
+    model = _model(args.model)
+    predicted = [model.predict(p)[0] for p in tqdm(posts, desc="posts", unit="post", disable=len(posts) < 200)]
+    scores = prf(posts, predicted)
+    print(f"{'type':8s} {'precision':>10s} {'recall':>8s} {'F1':>8s} {'support':>8s}   ({len(posts)} posts, model {model.version})")
+    for t in ("overall", *TYPES):
+        m = scores[t]
+        print(f"{t:8s} {100 * m['precision']:10.2f} {100 * m['recall']:8.2f} {100 * m['f1']:8.2f} {m['support']:8d}")
+    if args.json_out:
+        with atomic_writer(args.json_out) as fh:
+            json.dump({"data": str(args.data), "model": model.version, "posts": len(posts), "metrics": scores}, fh, indent=1)
+    return 1 if problems else 0

@@ -1,0 +1,55 @@
+"""The post NER commands' contracts on CMNER's real posts: predict keeps the file's shape and ignores its tags,
+evaluate prints and writes entity P/R/F1 per type, train --task ner makes a model the others load."""
+from __future__ import annotations
+
+import json
+
+from exports.bio import format_bio, read_bio
+from exports.posts import Post
+from ls_backend.cli import main as ls_main
+from tests.conftest import SHARED
+
+DEV = SHARED / "data" / "cmner" / "dev.txt"
+
+
+def _subset(tmp_path, n: int, name: str = "posts.txt", strip: bool = False):
+    posts, layout = read_bio(DEV)
+    posts = posts[:n]
+    if strip:
+        posts = [Post(p.id, p.tokens) for p in posts]
+    path = tmp_path / name
+    path.write_bytes(format_bio(posts, layout).encode("utf-8"))
+    return path, posts
+
+
+def test_predict_keeps_the_files_shape_and_ignores_its_tags(tmp_path):
+    gold, posts = _subset(tmp_path, 120)
+    bare, _ = _subset(tmp_path, 120, "bare.txt", strip=True)
+    assert ls_main(["predict", "--task", "ner", "--data", str(gold), "--out", str(tmp_path / "a.txt")]) == 0
+    assert ls_main(["predict", "--task", "ner", "--data", str(bare), "--out", str(tmp_path / "b.txt")]) == 0
+    a = (tmp_path / "a.txt").read_bytes()
+    assert a == (tmp_path / "b.txt").read_bytes()  # the input's tags play no part
+    predicted, _ = read_bio(tmp_path / "a.txt")
+    assert [(p.id, p.tokens) for p in predicted] == [(p.id, p.tokens) for p in posts]
+    assert a.count(b"\r\n") == gold.read_bytes().count(b"\r\n")  # CMNER's CRLF lines, post for post
+    assert sum(len(p.entities) for p in predicted) > 0.6 * sum(len(p.entities) for p in posts)
+
+
+def test_evaluate_prints_and_writes_scores_per_type(tmp_path, capsys):
+    gold, _ = _subset(tmp_path, 200)
+    assert ls_main(["evaluate", "--task", "ner", "--data", str(gold), "--json", str(tmp_path / "s.json")]) == 0
+    out = json.loads((tmp_path / "s.json").read_text())
+    assert set(out["metrics"]) == {"overall", "PER", "LOC", "ORG", "MISC"} and out["posts"] == 200
+    assert out["metrics"]["overall"]["f1"] > 0.7 and out["metrics"]["PER"]["f1"] > 0.7  # the shipped model on real dev posts
+    assert "PER" in capsys.readouterr().out
+
+
+def test_train_makes_a_model_the_other_commands_load(tmp_path):
+    train_file = tmp_path / "train.txt"
+    posts, layout = read_bio(SHARED / "data" / "cmner" / "train.txt")
+    train_file.write_bytes(format_bio(posts[:150], layout).encode("utf-8"))
+    assert ls_main(["train", "--task", "ner", "--data", str(train_file), "--out", str(tmp_path / "model")]) == 0
+    gold, _ = _subset(tmp_path, 50)
+    assert ls_main(["evaluate", "--task", "ner", "--data", str(gold), "--model", str(tmp_path / "model"), "--json", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["model"].startswith("ner-")
+    assert ls_main(["evaluate", "--task", "ner", "--data", str(gold), "--model", str(tmp_path / "nowhere")]) == 2
