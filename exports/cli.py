@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check a release JSONL file; one problem per line 'doc_key: field: message'")
-    v.add_argument("file", help="release JSONL file")
+    v.add_argument("file", help="release JSONL file (--task ner: a BIO file of posts)")
+    v.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER (BIO files)")
+    v.add_argument("--image-root", help="--task ner: the posts' images, to report posts without one")
     v.add_argument("--frame-size", type=_frame_size, help="WxH of the videos, to check that boxes lie inside the frame")
 
     s = sub.add_parser("split", help="write the upstream split layout (all/, celeb/, no_celeb/)")
@@ -65,8 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, help="output .conll file")
 
     t = sub.add_parser("to-labelstudio", help="write Label Studio import JSON (task data + annotation)")
-    t.add_argument("file", help="release JSONL file")
+    t.add_argument("file", help="release JSONL file (--task ner: a BIO file of posts)")
     t.add_argument("--out", required=True, help="output tasks JSON")
+    t.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER (BIO files)")
+    t.add_argument("--image-root", help="--task ner: directory with the posts' images (<id>.jpg, <id>_1.jpg ... or <id>/)")
+    t.add_argument("--image-url-prefix", help="--task ner: images served at <prefix><path under --image-root>")
     media = t.add_mutually_exclusive_group()
     media.add_argument("--video-root", help="local directory with <doc_key>.mp4 videos (probed for fps and frame size)")
     media.add_argument("--video-url-prefix", help="videos served at <prefix><doc_key>.mp4")
@@ -83,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("from-labelstudio", help="read a Label Studio JSON export (or our import file) back to release JSONL")
     f.add_argument("file", help="Label Studio JSON export")
+    f.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER (BIO files)")
     out = f.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", help="output release JSONL (every task must have at most one annotation)")
     out.add_argument("--out-dir", help="one release JSONL per annotator: <dir>/<annotator>.jsonl")
@@ -110,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- commands ------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        from exports import ner_cli
+
+        return ner_cli.validate(args)
     lines = read_text_lines(args.file)
     n = 0
     for problem in check_lines(lines, args.frame_size):
@@ -151,6 +161,10 @@ def cmd_conll(args: argparse.Namespace) -> int:
 
 
 def cmd_to_labelstudio(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        from exports import ner_cli
+
+        return ner_cli.to_labelstudio(args)
     report = ReadReport(args.file)
     titles = read_titles(args.titles)
     root = Path(args.video_root) if args.video_root else None
@@ -189,6 +203,10 @@ def cmd_to_labelstudio(args: argparse.Namespace) -> int:
 
 
 def cmd_from_labelstudio(args: argparse.Namespace) -> int:
+    if args.task == "ner":
+        from exports import ner_cli
+
+        return ner_cli.from_labelstudio(args)
     tasks = read_json(args.file)
     if isinstance(tasks, dict):
         tasks = [tasks]

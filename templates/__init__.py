@@ -30,11 +30,29 @@ FLAG_FACE_UNIDENTIFIABLE = "face not identifiable"
 
 CONFIG_FILE = "coref_video.xml"
 
+#: The post NER task (CMNER, MNER-MI): ``ner_post.xml``.
+NER_CONFIG_FILE = "ner_post.xml"
+NER_TEXT = "text"  # <Text>, task data key "text"
+NER_IMAGES = "images"  # <Image valueList>, task data key "images": the post's images in order
+NER_ENTITY = "entity"  # <Labels> on NER_TEXT: PER / LOC / ORG / MISC, hotkeys 1-4
+NER_TYPES = ("PER", "LOC", "ORG", "MISC")
+
 
 @cache
 def labeling_config() -> str:
     """Return the labeling config XML shipped with the package."""
     return resources.files(__name__).joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def ner_config() -> str:
+    """The labeling config of the post NER task."""
+    return resources.files(__name__).joinpath(NER_CONFIG_FILE).read_text(encoding="utf-8")
+
+
+def task_type(config: str) -> str:
+    """``"ner"`` for a labeling config with the post NER tags, else ``"coref"``."""
+    return "ner" if f'name="{NER_ENTITY}"' in config and f'name="{NER_TEXT}"' in config and "Paragraphs" not in config else "coref"
 
 
 #: Task data key of the review project's conflict list (see :func:`review_config`).
