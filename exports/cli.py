@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from exports import conll, labelstudio, release
-from exports.io import InputError, ReadReport, atomic_writer, read_json, read_release, read_splits, read_text_lines, read_titles, write_lines
+from exports.io import InputError, ReadReport, atomic_writer, read_release, read_splits, read_task_list, read_text_lines, read_titles, write_lines
 from exports.media import MediaError, VideoSource
 from exports.validate import check_lines
 
@@ -207,11 +207,7 @@ def cmd_from_labelstudio(args: argparse.Namespace) -> int:
         from exports import ner_cli
 
         return ner_cli.from_labelstudio(args)
-    tasks = read_json(args.file)
-    if isinstance(tasks, dict):
-        tasks = [tasks]
-    if not isinstance(tasks, list):
-        raise InputError(f"{args.file}: expected a JSON list of tasks, got {type(tasks).__name__}")
+    tasks = read_task_list(args.file)
     report = ReadReport(args.file)
     per_annotator: dict[str, list[str]] = defaultdict(list)
     in_order: list[str] = []  # --out: task order

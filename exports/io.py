@@ -81,6 +81,20 @@ def _box_index(field: str) -> int | None:
     return None
 
 
+def read_task_list(path: str | Path) -> list[Any]:
+    """A Label Studio JSON export (or import file): a list of tasks (a single task object counts as one).
+
+    Raises:
+        InputError: not JSON, or neither a list nor an object.
+    """
+    tasks = read_json(path)
+    if isinstance(tasks, dict):
+        tasks = [tasks]
+    if not isinstance(tasks, list):
+        raise InputError(f"{path}: expected a JSON list of tasks, got {type(tasks).__name__}")
+    return tasks
+
+
 def read_json(path: str | Path) -> Any:
     text = "\n".join(read_text_lines(path))
     try:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from exports.bio import BioFormatError, BioProblem, read_bio, write_bio
-from exports.io import InputError, ReadReport, atomic_writer, read_json
+from exports.io import InputError, ReadReport, atomic_writer, read_task_list
 from exports.labelstudio import LabelStudioFormatError, annotator_name
 from exports.labelstudio import post as post_task
 
@@ -84,11 +84,7 @@ def to_labelstudio(args: argparse.Namespace) -> int:
 
 
 def from_labelstudio(args: argparse.Namespace) -> int:
-    tasks = read_json(args.file)
-    if isinstance(tasks, dict):
-        tasks = [tasks]
-    if not isinstance(tasks, list):
-        raise InputError(f"{args.file}: expected a JSON list of tasks, got {type(tasks).__name__}")
+    tasks = read_task_list(args.file)
     report = ReadReport(args.file)
     good = [t for t in tasks if isinstance(t, dict) and isinstance(t.get("data"), dict)]
     for ti, t in enumerate(tasks):

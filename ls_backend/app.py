@@ -15,7 +15,9 @@ import logging
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+import templates
 from exports import labelstudio
+from exports.labelstudio import post as post_task
 from ls_backend import protocol
 from ls_backend.protocol import BadRequest
 from ls_backend.config import Config
@@ -91,6 +93,8 @@ def setup():
     schema = protocol.setup_request(protocol.body(request.get_data()))
     if schema is not None:
         protocol.check_label_config(schema, "setup")
+        if templates.task_type(schema) == "ner":
+            return jsonify(model_version=_backend().ner.version)
     return jsonify(model_version=_backend().version)
 
 
@@ -102,19 +106,26 @@ def predict():
     tasks = req.tasks
     backend = _backend()
     results, errors = [], 0
+    ner = req.label_config is not None and templates.task_type(req.label_config) == "ner"
     for i, task in enumerate(tasks):
         try:
+            if ner or post_task.is_post_task(task):  # a post NER project: routed by its labeling config or its tasks' data
+                post = post_task.read_task(task, i, backend.config.max_dialogue_chars)
+                predicted, score = backend.ner.predict(post)
+                results.append(post_task.to_prediction(predicted, score, backend.ner.version))
+                continue
             dialogue = labelstudio.read_task(task, i, backend.config.max_dialogue_chars)
             results.append(labelstudio.to_prediction(backend.predictor.predict(dialogue)))
         except ValueError as exc:  # LabelStudioFormatError: the task; ValueError: more clusters than the template offers
             errors += 1
             backend.stats.count("task_errors")
-            results.append({"error": str(exc), "model_version": backend.version})
+            results.append({"error": str(exc), "model_version": backend.ner.version if ner or post_task.is_post_task(task) else backend.version})
+    version = backend.ner.version if ner or (tasks and all(post_task.is_post_task(t) for t in tasks)) else backend.version
     if tasks and errors == len(tasks):  # nothing could be predicted: a 400 that still says why per task
         first = results[0]["error"]
         return jsonify(error=f"predict: no task could be predicted ({first}{' ...' if errors > 1 else ''})", results=results,
-                       model_version=backend.version), 400
-    return jsonify(results=results, model_version=backend.version), 200
+                       model_version=version), 400
+    return jsonify(results=results, model_version=version), 200
 
 
 @bp.post("/webhook")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exports import labelstudio
+from exports.labelstudio import post as post_task
 from exports.dialogue import Dialogue
 from ls_backend import protocol
 from ls_backend.predictor import Predictor
@@ -67,6 +68,9 @@ class Inbox:
                 if ann.get("was_cancelled"):
                     continue
                 self.store.upsert_annotation(ann["id"], task.get("id"), (event.get("project") or {}).get("id"), task["data"], result)
+                if post_task.is_post_task(task):  # a post NER annotation: stored (the NER model does not learn from it yet)
+                    n += 1
+                    continue
                 dialogue = self._note_usable_parts(ann["id"], task, result)
                 if dialogue is not None:  # the gallery learns from the usable parts too
                     self._teach_gallery(ann["id"], dialogue)
@@ -112,7 +116,10 @@ class Inbox:
             if ann.get("was_cancelled"):
                 continue
             try:
-                labelstudio.check_result(task, ann.get("result") or [])
+                if post_task.is_post_task(task):
+                    post_task.from_task(task, ann.get("result") or [])
+                else:
+                    labelstudio.check_result(task, ann.get("result") or [])
             except labelstudio.LabelStudioFormatError as exc:
                 raise EventError(f"{action}: annotation {ann['id']}: {exc}; nothing was stored") from None
         project = event.get("project")

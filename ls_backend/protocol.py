@@ -139,6 +139,11 @@ def check_label_config(xml: str, where: str) -> None:
     except ET.ParseError as exc:
         raise BadRequest(f"{where}: the labeling config is not XML: {exc}") from None
     tags = {(el.tag, el.attrib.get("name")) for el in root.iter()}
+    if T.task_type(xml) == "ner":  # the post NER template
+        if ("Labels", T.NER_ENTITY) not in tags or ("Text", T.NER_TEXT) not in tags:
+            raise BadRequest(f"{where}: the labeling config has no <Labels name=\"{T.NER_ENTITY}\"> on <Text name=\"{T.NER_TEXT}\">; "
+                             "use MCR Studio's post template (templates/ner_post.xml)")
+        return
     missing = []
     if ("Paragraphs", T.DIALOGUE) not in tags:
         missing.append(f"<Paragraphs name=\"{T.DIALOGUE}\">")

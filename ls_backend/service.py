@@ -14,6 +14,7 @@ from typing import Any
 
 from ls_backend.config import Config
 from ls_backend.inbox import Inbox
+from ls_backend.ner_predictor import NerPredictor
 from ls_backend.predictor import Predictor
 from ls_backend.registry import ModelRegistry
 from ls_backend.stats import Stats
@@ -47,6 +48,7 @@ class Backend:
             self.registry.register_initial()
         self.stats = Stats(self.store)
         self.predictor = Predictor(config, self.store, self.registry, self.stats)
+        self.ner = NerPredictor(config, self.stats)
         self.trainer = Trainer(config, self.store, self.registry, lambda: self.predictor.align, self.predictor.video_analysis)
         self._trainer_process = TrainerProcess(config, idle_exit=IDLE_TRAINER_EXIT) if own_trainer else None
         if self._trainer_process is not None:

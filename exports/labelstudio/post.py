@@ -43,6 +43,32 @@ def to_result(post: Post, origin: str = "manual") -> list[dict[str, Any]]:
     return [entity.to_region(i, e, text, origin) for i, e in enumerate(post.entities)]
 
 
+def to_prediction(post: Post, score: float, version: str) -> dict[str, Any]:
+    """A model's entities as a Label Studio prediction."""
+    return {"result": to_result(post, origin="prediction"), "score": score, "model_version": version}
+
+
+def is_post_task(task: Any) -> bool:
+    """Whether a task is a post NER task (its data has the post's id and text)."""
+    data = task.get("data") if isinstance(task, Mapping) else None
+    return isinstance(data, Mapping) and "post_id" in data and "text" in data and "dialogue" not in data
+
+
+def read_task(task: Any, index: int, max_chars: int) -> Post:
+    """The post of a task to predict (its annotations are not read).
+
+    Raises:
+        LabelStudioFormatError: naming the task (``task <id>`` or ``tasks[<index>]``) and the field.
+    """
+    if not isinstance(task, Mapping):
+        raise LabelStudioFormatError(f"tasks[{index}]", "", f"expected a task object, got {type(task).__name__}")
+    text = (task.get("data") or {}).get("text") if isinstance(task.get("data"), Mapping) else None
+    if isinstance(text, str) and len(text) > max_chars:
+        raise LabelStudioFormatError(f"task {task.get('id', f'#{index}')}", "data.text",
+                                     f"{len(text)} characters; this backend takes posts of up to {max_chars}")
+    return from_task(task, [])
+
+
 def from_task(task: Mapping[str, Any], result: Sequence[Any] | None = None) -> Post:
     """The post of a task and one annotation's (or prediction's) result (default: the task's only annotation).
 
@@ -77,14 +103,17 @@ def from_task(task: Mapping[str, Any], result: Sequence[Any] | None = None) -> P
         if not isinstance(r, Mapping) or r.get("from_name") != T.NER_ENTITY or not isinstance(r.get("value"), Mapping):
             raise LabelStudioFormatError(where, f"result[{ri}]", f"expected an '{T.NER_ENTITY}' region with a value")
         entities.append(entity.read(r["value"], text, where, f"result[{ri}]"))
-    images = data.get("images") or []
+    images = data.get("images")
+    images = [i for i in images if isinstance(i, str)] if isinstance(images, list) else []
+    url = data.get("url") if isinstance(data.get("url"), str) else None
     raw = release.get("tags") if isinstance(release, Mapping) else None
     try:
-        post = Post(pid, tokens, tuple(entities), tuple(i for i in images if isinstance(i, str)), data.get("url") or None)
+        post = Post(pid, tokens, tuple(entities), tuple(images), url or None)
         if raw is not None and isinstance(raw, list) and post.bio() != raw:
             from exports.posts import entities_of
 
-            if entities_of(raw)[0] == list(post.entities):  # unchanged since import: keep the file's own tags
+            if all(isinstance(t, str) for t in raw) and len(raw) == len(tokens) and entities_of(raw)[0] == list(post.entities):
+                # unchanged since import: keep the file's own tags
                 post = Post(pid, tokens, post.entities, post.images, post.url, tags=tuple(raw))
         return post
     except ValueError as exc:

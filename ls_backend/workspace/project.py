@@ -104,16 +104,69 @@ def create_project(
     except MediaError as exc:
         raise ProjectError(str(exc)) from None
     tasks, warnings = build_tasks(dialogues, videos, with_annotations=with_annotations, with_predictions=with_predictions)
+    return _create_and_import(
+        client, title=title, description="MCR Studio: person mentions, clusters and head boxes on key frames",
+        label_config=templates.labeling_config(), instructions=annotation_guidelines.instructions_html(), annotators=ANNOTATORS_PER_TASK,
+        tasks=tasks, warnings=warnings, view=DIALOGUE_VIEW, storage_root=videos.root, storage_title="MCR Studio videos",
+        with_predictions=with_predictions, ml_backend=ml_backend, base_url=base_url, progress=progress)
+
+
+#: CMNER's practice: three annotators per post.
+ANNOTATORS_PER_POST = 3
+POST_VIEW = {"title": "Posts", "hiddenColumns": {"explore": ["tasks:data.release", "tasks:data.images", "tasks:inner_id", "tasks:annotations_results",
+                                                             "tasks:predictions_results", "tasks:file_upload", "tasks:storage_filename"],
+                                                 "labeling": ["tasks:data.release", "tasks:data.images"]}}
+
+
+def create_post_project(
+    client: Any,
+    *,
+    title: str,
+    posts: Sequence[Any],
+    layout: Any = None,
+    images: Callable[[Any], list[str] | None] | None = None,
+    image_root: Any = None,
+    with_annotations: bool = False,
+    with_predictions: str | None = None,
+    ml_backend: str | None = None,
+    base_url: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ProjectResult:
+    """A post NER project (``templates/ner_post.xml``, the NER guidelines, three annotators per post) with the posts imported.
+
+    Raises:
+        ProjectError / ProjectPartlyCreated: as :func:`create_project`.
+    """
+    from exports.labelstudio import post as post_task
+
+    tasks = []
+    for i, p in enumerate(posts):
+        task = post_task.to_task(p, layout, i, last=i == len(posts) - 1, images=images(p) if images else None, annotation=with_annotations)
+        if with_predictions:
+            task["predictions"] = [post_task.to_prediction(p, 1.0, with_predictions)]
+        tasks.append(task)
+    return _create_and_import(
+        client, title=title, description="MCR Studio: named entities in multi-image posts", label_config=templates.ner_config(),
+        instructions=annotation_guidelines.instructions_html("ner"), annotators=ANNOTATORS_PER_POST, tasks=tasks, warnings=[],
+        view=POST_VIEW, storage_root=image_root, storage_title="MCR Studio post images", with_predictions=with_predictions,
+        ml_backend=ml_backend, base_url=base_url, progress=progress)
+
+
+def _create_and_import(
+    client: Any, *, title: str, description: str, label_config: str, instructions: str, annotators: int, tasks: list[dict[str, Any]],
+    warnings: list[str], view: dict[str, Any], storage_root: Any, storage_title: str, with_predictions: str | None,
+    ml_backend: str | None, base_url: str, progress: Callable[[int, int], None] | None,
+) -> ProjectResult:
     try:
         project = client.projects.create(
             title=title,
-            description="MCR Studio: person mentions, clusters and head boxes on key frames",
-            label_config=templates.labeling_config(),
-            expert_instruction=annotation_guidelines.instructions_html(),
+            description=description,
+            label_config=label_config,
+            expert_instruction=instructions,
             show_instruction=True,
             show_skip_button=True,
             enable_empty_annotation=False,
-            maximum_annotations=ANNOTATORS_PER_TASK,
+            maximum_annotations=annotators,
             show_collab_predictions=True,
             evaluate_predictions_automatically=bool(ml_backend),  # ask the backend when a task opens
             **({"model_version": with_predictions} if with_predictions else {}),
@@ -121,20 +174,20 @@ def create_project(
     except Exception as exc:  # the SDK raises its ApiError or httpx errors
         raise ProjectError(f"creating the project failed: {describe_api_error(exc)}") from None
     result = ProjectResult(id=project.id, tasks=0, url=f"{base_url}/projects/{project.id}/data", warnings=warnings)
-    if getattr(project, "maximum_annotations", ANNOTATORS_PER_TASK) != ANNOTATORS_PER_TASK:
-        result.failed("this Label Studio did not accept two annotations per task; distribute tasks by hand")
+    if getattr(project, "maximum_annotations", annotators) != annotators:
+        result.failed(f"this Label Studio did not accept {annotators} annotations per task; distribute tasks by hand")
     try:
-        client.views.create(project=project.id, data=DIALOGUE_VIEW)
+        client.views.create(project=project.id, data=view)
     except Exception as exc:  # a cosmetic step: the project works without it
-        result.failed(f"the Data Manager tab with readable dialogues could not be created: {describe_api_error(exc)}")
-    if videos.root is not None:
+        result.failed(f"the Data Manager tab could not be created: {describe_api_error(exc)}")
+    if storage_root is not None:
         try:
             storage = client.import_storage.local.create(
-                project=project.id, path=str(videos.root.resolve()), title="MCR Studio videos", use_blob_urls=False
+                project=project.id, path=str(storage_root.resolve()), title=storage_title, use_blob_urls=False
             )
             result.storage_id = storage.id
         except Exception as exc:
-            raise ProjectPartlyCreated(f"project {project.id} created, but connecting the video directory failed: {describe_api_error(exc)}") from None
+            raise ProjectPartlyCreated(f"project {project.id} created, but connecting the media directory failed: {describe_api_error(exc)}") from None
     for start in range(0, len(tasks), IMPORT_BATCH):
         batch = tasks[start : start + IMPORT_BATCH]
         try:

@@ -33,13 +33,15 @@ turn = st.fixed_dictionaries({"speaker": scalars, "text": text | scalars})
 data = st.fixed_dictionaries({"dialogue": st.lists(turn, max_size=3) | json_values}, optional={
     "doc_key": scalars, "title": scalars, "video": scalars, "fps": scalars, "frame_width": scalars, "frame_height": scalars,
     "release": json_values})
-task = st.fixed_dictionaries({"data": data | json_values}, optional={"id": scalars})
+post_data = st.fixed_dictionaries({"post_id": scalars | st.just("p1"), "text": text | scalars}, optional={
+    "images": json_values, "url": scalars, "release": st.fixed_dictionaries({}, optional={"tokens": json_values, "tags": json_values}) | json_values})
+task = st.fixed_dictionaries({"data": data | post_data | json_values}, optional={"id": scalars})
 region_value = st.fixed_dictionaries({}, optional={
     "start": scalars, "end": scalars, "startOffset": scalars, "endOffset": scalars, "text": json_values,
     "paragraphlabels": st.lists(st.sampled_from([*T.CLUSTER_LABELS[:3], "C99", ""]) | scalars, max_size=3),
     "labels": st.lists(st.sampled_from(T.CLUSTER_LABELS[:3]) | scalars, max_size=2), "choices": json_values,
     "sequence": st.lists(st.fixed_dictionaries({"frame": scalars, "x": scalars, "y": scalars, "width": scalars, "height": scalars}), max_size=2)})
-region = st.fixed_dictionaries({"from_name": st.sampled_from([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT, "other"]) | scalars,
+region = st.fixed_dictionaries({"from_name": st.sampled_from([T.MENTION, T.FLAGS, T.BOX, T.PERSON, T.CELEBRITY, T.COMMENT, T.NER_ENTITY, "other"]) | scalars,
                                 "value": region_value | json_values}, optional={"id": scalars, "type": st.sampled_from(["videorectangle", "labels", "textarea"]) | scalars})
 valid_data = st.just({"doc_key": "f1", "dialogue": [{"speaker": "A", "text": "王一博和肖战"}, {"speaker": "B", "text": "他俩好甜"}]})
 annotation = st.fixed_dictionaries({"id": scalars | st.integers(1, 10**6), "result": st.lists(region, max_size=4) | json_values},
@@ -47,13 +49,14 @@ annotation = st.fixed_dictionaries({"id": scalars | st.integers(1, 10**6), "resu
 event = st.fixed_dictionaries({"action": st.sampled_from(["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED", "ANNOTATIONS_DELETED",
                                                            "START_TRAINING", "PROJECT_UPDATED"]) | scalars},
                               optional={"annotation": annotation | json_values, "annotations": st.lists(annotation, max_size=2) | json_values,
-                                        "task": st.fixed_dictionaries({"data": valid_data | data}, optional={"id": scalars}) | json_values,
+                                        "task": st.fixed_dictionaries({"data": valid_data | data | post_data}, optional={"id": scalars}) | json_values,
                                         "project": st.fixed_dictionaries({}, optional={"id": scalars}) | json_values})
 payloads = st.one_of(
     json_values.map(lambda v: json.dumps(v).encode()),
     st.fixed_dictionaries({"tasks": st.lists(task | json_values, max_size=3) | json_values}, optional={"label_config": text | scalars}).map(lambda v: json.dumps(v).encode()),
     event.map(lambda v: json.dumps(v).encode()),
-    st.fixed_dictionaries({"schema": text | scalars | st.just("<View><Paragraphs name='dialogue' value='$d'/>")}).map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({"schema": text | scalars | st.just("<View><Paragraphs name='dialogue' value='$d'/>") | st.just(T.ner_config())}).map(
+        lambda v: json.dumps(v).encode()),
     st.binary(max_size=60),
     st.integers(50, 5000).map(_deep),
 )

@@ -53,3 +53,37 @@ def test_train_makes_a_model_the_other_commands_load(tmp_path):
     assert ls_main(["evaluate", "--task", "ner", "--data", str(gold), "--model", str(tmp_path / "model"), "--json", str(tmp_path / "s.json")]) == 0
     assert json.loads((tmp_path / "s.json").read_text())["model"].startswith("ner-")
     assert ls_main(["evaluate", "--task", "ner", "--data", str(gold), "--model", str(tmp_path / "nowhere")]) == 2
+
+
+def test_the_backend_serves_post_ner_projects_by_their_labeling_config(tmp_path):
+    """One server for both kinds of project: a post NER task gets the CRF's entities; its annotations are checked
+    against the post template, stored, and refused with a 400 naming the region when they do not fit."""
+    from label_studio_sdk.label_interface import LabelInterface
+
+    import templates
+    from exports.labelstudio import post as post_task
+    from ls_backend.app import create_app
+    from ls_backend.config import Config
+    from ls_backend.service import Backend
+
+    posts, layout = read_bio(DEV)
+    backend = Backend(Config(data_dir=tmp_path / "b", retrain_debounce=3600.0))
+    client = create_app(backend.config, backend).test_client()
+    version = client.post("/setup", json={"schema": templates.ner_config()}).json["model_version"]
+    assert version.startswith("ner-")
+    tasks = [{"id": i, **post_task.to_task(p, layout, i, annotation=False)} for i, p in enumerate(posts[:5])]
+    resp = client.post("/predict", json={"tasks": [*tasks, {"id": 99, "data": {"post_id": "x", "text": 5}}], "label_config": templates.ner_config()})
+    *preds, bad = resp.json["results"]
+    assert resp.status_code == 200 and resp.json["model_version"] == version and bad["error"] == "task 99 (x): data.text: expected the post's text"
+    interface = LabelInterface(templates.ner_config())
+    assert all(interface.validate_prediction(p, return_errors=True) == [] and 0 < p["score"] <= 1 for p in preds)
+    assert sum(len(p["result"]) for p in preds) > 0 and all(r["origin"] == "prediction" for p in preds for r in p["result"])
+
+    annotated = {"id": 1, **post_task.to_task(posts[1], layout, 1)}
+    result = annotated.pop("annotations")[0]["result"]
+    event = {"action": "ANNOTATION_CREATED", "project": {"id": 2}, "task": annotated, "annotation": {"id": 9, "result": result}}
+    assert client.post("/webhook", json=event).status_code == 200 and backend.store.count_annotations() == 1
+    broken = [{**result[0], "value": {**result[0]["value"], "end": result[0]["value"]["end"] + 10_000}}]
+    resp = client.post("/webhook", json={**event, "annotation": {"id": 10, "result": broken}})
+    assert resp.status_code == 400 and "result[0].value: offsets" in resp.json["error"] and backend.store.count_annotations() == 1
+    backend.close()
