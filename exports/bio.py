@@ -42,14 +42,19 @@ class BioProblem:
 
 
 def read_bio(path: str | Path, problems: list[BioProblem] | None = None) -> tuple[list[Post], BioLayout]:
-    """The posts of a BIO file and its layout; tag problems (an ``I-`` after ``O``, unknown tags) are appended to
-    ``problems`` and the post keeps its tags as written.
+    """The posts of a BIO file (or a gzipped one, ``.gz``) and its layout; tag problems (an ``I-`` after ``O``,
+    unknown tags) are appended to ``problems`` and the post keeps its tags as written.
 
     Raises:
         BioFormatError: the file is not UTF-8 or not a BIO file (a line that is neither a header nor ``token\\ttag``).
     """
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        raw = Path(path).read_bytes()
+        if str(path).endswith(".gz"):
+            import gzip
+
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BioFormatError(f"{path}: {exc}") from None
     return parse_bio(text, str(path), problems)

@@ -24,6 +24,7 @@ class Config:
     database_url: str | None = None  # default: SQLite file in data_dir
     text_model: Path | None = None  # default: the shipped model
     ner_model: Path | None = None  # post NER (CRF directory); default: the shipped one
+    ner_training_data: Path | None = None  # the base posts of NER retraining (BIO, may be .gz); default: the shipped CMNER train
     basic_auth_user: str | None = None
     basic_auth_pass: str | None = None
     retrain_debounce: float = 10.0  # seconds without a new annotation before retraining
@@ -110,7 +111,7 @@ class Config:
                 continue
             raw = values[f.name]
             try:
-                if f.name in ("data_dir", "text_model", "ner_model", "head_detector", "media_root", "align_scorer", "clip_checkpoint"):
+                if f.name in ("data_dir", "text_model", "ner_model", "ner_training_data", "head_detector", "media_root", "align_scorer", "clip_checkpoint"):
                     typed[f.name] = Path(raw) if raw not in (None, "") else None
                 elif f.name in ("retrain_debounce", "version_check_seconds", "video_sample_fps"):
                     typed[f.name] = float(raw)

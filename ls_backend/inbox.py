@@ -150,10 +150,28 @@ class Inbox:
             log.info("annotation %s taught the gallery %d face(s)", ls_annotation_id, taught)
 
 
-def annotated(store: Store) -> list[Dialogue]:
-    """The usable parts of every live annotation, in the order they arrived (read once per training run)."""
+def is_post_data(data: Any) -> bool:
+    return post_task.is_post_task({"data": data})
+
+
+def annotated_posts(store: Store) -> list:
+    """The posts of every live post NER annotation (the latest of a post counts), in the order they arrived."""
     out = []
     for row in store.live_annotations():
+        if is_post_data(row.task_data):
+            try:
+                out.append(post_task.from_task({"id": row.task_id, "data": row.task_data}, row.result))
+            except labelstudio.LabelStudioFormatError as exc:  # checked when it arrived; a later template change
+                log.warning("annotation %s: %s; not used for training", row.ls_annotation_id, exc)
+    return out
+
+
+def annotated(store: Store) -> list[Dialogue]:
+    """The usable parts of every live coreference annotation, in the order they arrived (read once per training run)."""
+    out = []
+    for row in store.live_annotations():
+        if is_post_data(row.task_data):
+            continue
         d, _, _ = usable_parts({"id": row.task_id, "data": row.task_data}, row.result)
         if d is not None:  # an unusable one was recorded as such when it arrived
             out.append(d)

@@ -1,8 +1,5 @@
-"""``/predict`` for post NER tasks: the configured (or shipped) CRF tagger, loaded once per process.
-
-What is not here yet: model versions of this kind in the store and learning from NER annotations (they are
-stored by the inbox; the trainer retrains the coreference model only).
-"""
+"""``/predict`` for post NER tasks: the active NER model version (kind ``ner`` in the store; the configured or
+shipped CRF at first), reloaded in every process when the trainer activates a new one."""
 from __future__ import annotations
 
 import threading
@@ -11,28 +8,32 @@ import time
 from exports.posts import Post
 from ls_backend.config import Config
 from ls_backend.stats import Stats
+from ls_backend.store import Store
 
 
 class NerPredictor:
-    def __init__(self, config: Config, stats: Stats) -> None:
+    def __init__(self, config: Config, store: Store, stats: Stats) -> None:
         self.config = config
+        self.store = store
         self.stats = stats
-        self._model = None
+        self._loaded: tuple[str, object] | None = None  # (path, model)
         self._lock = threading.Lock()
 
     @property
     def model(self):
-        """The tagger (loaded on first use).
+        """The active tagger (loaded on first use, again when another version becomes active).
 
         Raises:
             ValueError: the configured model path holds no NER model.
         """
-        with self._lock:
-            if self._model is None:
-                from ls_backend.pipeline.ner.model import SHIPPED, NerModel
+        from ls_backend.pipeline.ner.model import SHIPPED, NerModel
 
-                self._model = NerModel.load(self.config.ner_model or SHIPPED)
-            return self._model
+        row = self.store.active_version("ner")
+        path = row.path if row is not None else str(self.config.ner_model or SHIPPED)
+        with self._lock:
+            if self._loaded is None or self._loaded[0] != path:
+                self._loaded = (path, NerModel.load(path))
+            return self._loaded[1]
 
     @property
     def version(self) -> str:

@@ -48,7 +48,7 @@ class Backend:
             self.registry.register_initial()
         self.stats = Stats(self.store)
         self.predictor = Predictor(config, self.store, self.registry, self.stats)
-        self.ner = NerPredictor(config, self.stats)
+        self.ner = NerPredictor(config, self.store, self.stats)
         self.trainer = Trainer(config, self.store, self.registry, lambda: self.predictor.align, self.predictor.video_analysis)
         self._trainer_process = TrainerProcess(config, idle_exit=IDLE_TRAINER_EXIT) if own_trainer else None
         if self._trainer_process is not None:

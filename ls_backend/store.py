@@ -34,6 +34,7 @@ class ModelVersion(Base):
     version: Mapped[str] = mapped_column(String(200), unique=True)
     path: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="text", server_default="text", index=True)  # "text" or "ner": one active per kind
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     info: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -241,24 +242,25 @@ class Store:
             yield s
 
     # -- model versions ------------------------------------------------------------
-    def active_version(self) -> ModelVersion | None:
+    def active_version(self, kind: str = "text") -> ModelVersion | None:
         with self.session() as s:
-            return s.scalars(select(ModelVersion).where(ModelVersion.active)).first()
+            return s.scalars(select(ModelVersion).where(ModelVersion.active, ModelVersion.kind == kind)).first()
 
-    def add_version(self, version: str, path: str, info: dict[str, Any], activate: bool = True) -> ModelVersion:
+    def add_version(self, version: str, path: str, info: dict[str, Any], activate: bool = True, kind: str = "text") -> ModelVersion:
+        """Record a model version of ``kind``; activating it deactivates the other versions of that kind only."""
         with self.session() as s:
             existing = s.scalars(select(ModelVersion).where(ModelVersion.version == version)).first()
             if existing is None:
-                existing = ModelVersion(version=version, path=path, info=info)
+                existing = ModelVersion(version=version, path=path, info=info, kind=kind)
                 s.add(existing)
             if activate:
-                s.execute(update(ModelVersion).values(active=False))
+                s.execute(update(ModelVersion).where(ModelVersion.kind == existing.kind).values(active=False))
                 existing.active = True
             return existing
 
-    def versions(self) -> list[ModelVersion]:
+    def versions(self, kind: str = "text") -> list[ModelVersion]:
         with self.session() as s:
-            return list(s.scalars(select(ModelVersion).order_by(ModelVersion.id)))
+            return list(s.scalars(select(ModelVersion).where(ModelVersion.kind == kind).order_by(ModelVersion.id)))
 
     # -- annotations ------------------------------------------------------------------
     def upsert_annotation(self, ls_id: int, task_id: int | None, project_id: int | None, task_data: dict, result: list) -> None:

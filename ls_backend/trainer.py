@@ -23,10 +23,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from exports.dialogue import Dialogue
 from ls_backend.config import Config
 from ls_backend.inbox import annotated as annotated_dialogues
+from ls_backend.inbox import annotated_posts, is_post_data
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
 from ls_backend.registry import ModelRegistry
 from ls_backend.store import Store
@@ -98,6 +100,11 @@ class Trainer:
                 self.store.set_training_owner(None)
 
     def _retrain(self) -> str:
+        posts = annotated_posts(self.store)
+        if posts:
+            version = self._retrain_ner(posts)
+            if not any(not is_post_data(row.task_data) for row in self.store.live_annotations()):
+                return version  # a post NER project only: no coreference annotation to learn from
         annotated = annotated_dialogues(self.store)
         dialogues, titles, n_ann = self.training_set(annotated)
         run = self.store.start_run(n_ann)
@@ -116,6 +123,30 @@ class Trainer:
         self.store.finish_run(run, "done", version=version, seconds=seconds)
         self._retrain_alignment(model, annotated)
         log.info("new text model %s from %d dialogues (%d annotated) in %.1f s", version, len(dialogues), n_ann, seconds)
+        return version
+
+    def _retrain_ner(self, annotated: list) -> str:
+        """The post NER model on the shipped training posts plus the annotated ones (an annotated post replaces its
+        shipped copy); activated as a version of kind ``ner``."""
+        from exports.bio import read_bio
+        from ls_backend.pipeline.ner.model import SHIPPED as NER_SHIPPED
+        from ls_backend.pipeline.ner.model import train as train_ner
+
+        base_file = self.config.ner_training_data or NER_SHIPPED / "training_posts.txt.gz"
+        base, _ = read_bio(base_file) if Path(base_file).exists() else ([], None)
+        by_id = {p.id: p for p in annotated}
+        posts = [p for p in base if p.id not in by_id] + list(by_id.values())
+        run = self.store.start_run(len(by_id))
+        started = time.monotonic()
+        version = time.strftime("ner-%Y%m%d-%H%M%S", time.gmtime()) + f"-a{len(by_id)}"
+        try:
+            model = train_ner(posts, self.config.data_dir / "models" / version, version=version, source=f"{base_file} + {len(by_id)} annotated posts")
+            self.store.add_version(version, str(model.path), {**model.info, "trained_in": me()}, activate=True, kind="ner")
+        except Exception as exc:
+            self.store.finish_run(run, "failed", error=f"{type(exc).__name__}: {exc}", seconds=time.monotonic() - started)
+            raise
+        self.store.finish_run(run, "done", version=version, seconds=time.monotonic() - started)
+        log.info("new NER model %s from %d posts (%d annotated)", version, len(posts), len(by_id))
         return version
 
     def _retrain_alignment(self, model: TextModel, dialogues: list[Dialogue]) -> None:

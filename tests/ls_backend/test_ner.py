@@ -87,3 +87,36 @@ def test_the_backend_serves_post_ner_projects_by_their_labeling_config(tmp_path)
     resp = client.post("/webhook", json={**event, "annotation": {"id": 10, "result": broken}})
     assert resp.status_code == 400 and "result[0].value: offsets" in resp.json["error"] and backend.store.count_annotations() == 1
     backend.close()
+
+
+def test_ner_annotations_train_a_new_ner_version_in_the_trainer_process(tmp_path):
+    """Learning in the loop for posts: an annotated post reaches the trainer process, which trains the CRF on the base
+    posts plus the annotation and activates it as the NER version every worker then serves."""
+    import os
+
+    import templates
+    from exports.labelstudio import post as post_task
+    from ls_backend.app import create_app
+    from ls_backend.config import Config
+    from ls_backend.service import Backend
+
+    posts, layout = read_bio(SHARED / "data" / "cmner" / "train.txt")
+    base = tmp_path / "base.txt"
+    base.write_bytes(format_bio(posts[:60], layout).encode("utf-8"))  # a small base: the run takes seconds
+    backend = Backend(Config(data_dir=tmp_path / "b", retrain_debounce=0.2, ner_training_data=base))
+    client = create_app(backend.config, backend).test_client()
+    before = client.post("/setup", json={"schema": templates.ner_config()}).json["model_version"]
+    text_before = backend.version
+    gold, dev_layout = read_bio(DEV)
+    task = {"id": 1, **post_task.to_task(gold[0], dev_layout, 0)}
+    result = task.pop("annotations")[0]["result"]
+    assert client.post("/webhook", json={"action": "ANNOTATION_CREATED", "task": task, "annotation": {"id": 3, "result": result}}).status_code == 200
+    assert backend.trainer.wait_idle(180)
+    row = backend.store.active_version("ner")
+    assert row is not None and row.version.startswith("ner-") and row.version.endswith("-a1") and row.info["posts"] == 61
+    assert int(row.info["trained_in"].rpartition(":")[2]) != os.getpid()
+    assert client.post("/setup", json={"schema": templates.ner_config()}).json["model_version"] == row.version != before
+    assert backend.version == text_before  # a post annotation does not retrain the coreference model
+    (pred,) = client.post("/predict", json={"tasks": [task], "label_config": templates.ner_config()}).json["results"]
+    assert pred["model_version"] == row.version
+    backend.close()
