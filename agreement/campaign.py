@@ -149,24 +149,51 @@ def run_adjudication(collected: Collected, state: State, client: Any | None, *, 
             item.status = "review"
             pending.append((item, _review_task(adj, a, b), [accepted]))
             counts["review"] += 1
-    if pending:
-        tasks = [t for _, t, _ in pending]
-        if client is None:
-            path = review_file or Path("review_tasks.json")
-            import json
-
-            path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-            problems.append(f"no Label Studio given: {len(tasks)} review task(s) written to {path} for import; their dialogues are recorded as 'review'")
-            for item, _, decisions in pending:
-                state.save(item, decisions)
-        else:
-            pid = review_project(client, review_title, review_project_id)
-            resp = client.projects.import_tasks(id=pid, request=tasks, return_task_ids=True)
-            for (item, _, decisions), task_id in zip(pending, resp.task_ids or []):
-                item.review_project, item.review_task = pid, task_id
-                state.save(item, decisions)
-            counts["review_project"] = pid
+    send_to_review(pending, state, client, lambda: review_project(client, review_title, review_project_id),
+                   review_file or Path("review_tasks.json"), "dialogues", counts, problems)
     return {"counts": counts, "problems": problems}
+
+
+def send_to_review(pending: list[tuple[Item, dict[str, Any], list[Decision]]], state: State, client: Any | None, project: Any, review_file: Path,
+                   what: str, counts: dict[str, Any], problems: list[str]) -> None:
+    """Import the review tasks into the review project (``project()`` finds or creates it) and record each item with
+    its task; without Label Studio, write the tasks to ``review_file`` for import."""
+    if not pending:
+        return
+    tasks = [t for _, t, _ in pending]
+    if client is None:
+        import json
+
+        review_file.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+        problems.append(f"no Label Studio given: {len(tasks)} review task(s) written to {review_file} for import; their {what} are recorded as 'review'")
+        for item, _, decisions in pending:
+            state.save(item, decisions)
+        return
+    pid = project()
+    resp = client.projects.import_tasks(id=pid, request=tasks, return_task_ids=True)
+    for (item, _, decisions), task_id in zip(pending, resp.task_ids or []):
+        item.review_project, item.review_task = pid, task_id
+        state.save(item, decisions)
+    counts["review_project"] = pid
+
+
+def expert_annotation(client: Any | None, item: Item, counts: dict[str, int], problems: list[str]) -> tuple[Any, dict[str, Any]] | None:
+    """The review task of an item and the expert's (latest) annotation on it; None (counted as pending, with the
+    reason in ``problems``) while the expert has not decided."""
+    if client is None or item.review_task is None:
+        counts["pending"] += 1
+        problems.append(f"{item.doc_key}: waiting for the expert (no review task reachable)")
+        return None
+    task = client.tasks.get(id=item.review_task)
+    anns = [a if isinstance(a, dict) else a.dict() for a in (task.annotations or [])]
+    anns = [a for a in anns if not a.get("was_cancelled")]
+    if not anns:
+        counts["pending"] += 1
+        problems.append(f"{item.doc_key}: waiting for the expert (review task {item.review_task})")
+        return None
+    if len(anns) > 1:
+        problems.append(f"{item.doc_key}: {len(anns)} expert annotations on review task {item.review_task}; the latest is used")
+    return task, max(anns, key=lambda a: str(a.get("updated_at") or a.get("created_at") or ""))
 
 
 def collect_gold(state: State, client: Any | None, out: Path) -> dict[str, Any]:
@@ -182,20 +209,10 @@ def collect_gold(state: State, client: Any | None, out: Path) -> dict[str, Any]:
             lines.append(item.gold_line)
             counts["auto"] += 1
             continue
-        if client is None or item.review_task is None:
-            counts["pending"] += 1
-            problems.append(f"{item.doc_key}: waiting for the expert (no review task reachable)")
+        found = expert_annotation(client, item, counts, problems)
+        if found is None:
             continue
-        task = client.tasks.get(id=item.review_task)
-        anns = [a if isinstance(a, dict) else a.dict() for a in (task.annotations or [])]
-        anns = [a for a in anns if not a.get("was_cancelled")]
-        if not anns:
-            counts["pending"] += 1
-            problems.append(f"{item.doc_key}: waiting for the expert (review task {item.review_task})")
-            continue
-        if len(anns) > 1:
-            problems.append(f"{item.doc_key}: {len(anns)} expert annotations on review task {item.review_task}; the latest is used")
-        ann = max(anns, key=lambda a: str(a.get("updated_at") or a.get("created_at") or ""))
+        task, ann = found
         d = labelstudio.from_task({"id": task.id, "data": task.data}, ann.get("result") or [])
         line = release.to_line(d)
         lines.append(line)

@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--html", dest="html_out", help="write a self-contained HTML page")
 
     a = sub.add_parser("adjudicate", help="merge two annotations per dialogue; send the conflicts to an expert in Label Studio")
-    a.add_argument("files", nargs="*", help="release JSONL files, one per annotator")
+    a.add_argument("files", nargs="*", help="release JSONL files (--task ner: BIO files), one per annotator")
+    a.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER (two or more annotators)")
     a.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
     a.add_argument("--project", type=int, help="the annotation project (live)")
     ls_client.add_options(a, " (the review project is created there)")
@@ -54,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gold", help="write the gold release JSONL: auto-accepted plus expert-resolved dialogues")
     g.add_argument("--state", required=True, help="directory of the campaign record")
     g.add_argument("--database-url", help="the campaign record's database, when adjudicate was given one")
-    g.add_argument("--out", required=True, help="gold release JSONL")
+    g.add_argument("--out", required=True, help="gold release JSONL (--task ner: a BIO file)")
+    g.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
     ls_client.add_options(g, " (to read the expert's decisions)")
     g.add_argument("--report", help="write what was decided how as JSON")
     return p
@@ -127,6 +129,27 @@ def _report_ner(args: argparse.Namespace) -> int:
     return 1 if result["problems"] else 0
 
 
+def _adjudicate_ner(args: argparse.Namespace) -> int:
+    from agreement import ner, ner_campaign
+    from agreement.state import State
+    from exports.bio import read_bio
+
+    if len(args.files) < 2:
+        raise InputError("adjudicate --task ner needs two or more BIO files, one per annotator")
+    annotators, problems = ner.read_annotators(args.files)
+    _, layout = read_bio(args.files[0])
+    client = _client(args, required=False)
+    result = ner_campaign.run_adjudication(annotators, layout, State(args.state, args.database_url), Path(args.state), client, problems=problems,
+                                           review_title=args.review_title if args.review_title != "MCR Studio adjudication" else ner_campaign.REVIEW_TITLE,
+                                           review_project_id=args.review_project)
+    c = result["counts"]
+    print(f"{c['gold']} post(s) gold at once, {c['review']} sent to the expert, {c['unchanged']} unchanged, {c['changed']} changed, {c['skipped']} skipped"
+          + (f"; review project {c['review_project']}" if "review_project" in c else ""))
+    for p in result["problems"]:
+        print(f"  {p}")
+    return 1 if result["problems"] else 0
+
+
 def _client(args: argparse.Namespace, required: bool):
     if not args.url or not args.api_key:
         if required:
@@ -158,6 +181,8 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
     from agreement import campaign
     from agreement.state import State
 
+    if args.task == "ner":
+        return _adjudicate_ner(args)
     if args.project is not None and not (args.url and args.api_key):
         raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
     client = _client(args, required=False)
@@ -179,6 +204,17 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
 def cmd_gold(args: argparse.Namespace) -> int:
     from agreement import campaign
     from agreement.state import State
+
+    if args.task == "ner":
+        from agreement import ner_campaign
+
+        result = ner_campaign.collect_gold(State(args.state, args.database_url), Path(args.state), _client(args, required=False), Path(args.out))
+        c = result["counts"]
+        print(f"wrote {result['written']} gold post(s) to {args.out}: {c['auto']} auto-accepted, {c['expert']} by the expert; "
+              f"{c['pending']} waiting, {c['changed']} changed")
+        for p in result["problems"]:
+            print(f"  {p}")
+        return 1 if result["problems"] else 0
 
     result = campaign.collect_gold(State(args.state, args.database_url), _client(args, required=False), Path(args.out))
     c = result["counts"]

@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--out-dir", help="one release JSONL per annotator: <dir>/<annotator>.jsonl")
     f.add_argument("--label-key", choices=release.LABEL_KEYS, help="spelling of the label key to write (default: as read)")
     f.add_argument("--celebrity-key", choices=release.CELEBRITY_KEYS, help="spelling of the celebrity key to write (default: as read)")
+    ps = sub.add_parser("posts", help="post NER files: BIO (.txt) <-> the posts JSONL with image paths (.jsonl)")
+    ps.add_argument("file", help="a BIO file (.txt) or a posts JSONL (.jsonl)")
+    ps.add_argument("--out", required=True, help="the other format (.jsonl or .txt)")
+    ps.add_argument("--image-root", help="BIO -> JSONL: fill each post's images from this directory")
     fc = sub.add_parser("faces", help="head crops of the annotated persons as Chinese-CLIP training files (base64 TSV + texts)")
     fc.add_argument("file", help="annotated release JSONL")
     fc.add_argument("--video-root", required=True, help="directory with <doc_key>.mp4 videos")
@@ -202,6 +206,12 @@ def cmd_to_labelstudio(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def cmd_posts(args: argparse.Namespace) -> int:
+    from exports import ner_cli
+
+    return ner_cli.convert(args)
+
+
 def cmd_from_labelstudio(args: argparse.Namespace) -> int:
     if args.task == "ner":
         from exports import ner_cli
@@ -275,6 +285,7 @@ COMMANDS = {
     "conll": cmd_conll,
     "to-labelstudio": cmd_to_labelstudio,
     "from-labelstudio": cmd_from_labelstudio,
+    "posts": cmd_posts,
     "faces": cmd_faces,
 }
 

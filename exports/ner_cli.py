@@ -153,3 +153,33 @@ def validate(args: argparse.Namespace) -> int:
 
 
 __all__ = ["from_labelstudio", "images_of", "to_labelstudio", "validate"]
+
+
+def convert(args: argparse.Namespace) -> int:
+    """``exports posts IN --out OUT``: a BIO file (``.txt``) <-> the posts JSONL with image paths (``.jsonl``)."""
+    from exports.io import read_jsonl_records, write_lines
+    from exports.posts import from_json, to_json
+
+    src, dst = Path(args.file), Path(args.out)
+    if src.suffix == ".jsonl":
+        report = ReadReport(str(src))
+        posts = []
+        for lineno, record in read_jsonl_records(src, report):
+            try:
+                posts.append(from_json(record))
+            except ValueError as exc:
+                report.add(lineno, str(exc))
+        write_bio(dst, posts)
+        log.info("wrote %d posts to %s", len(posts), dst)
+        return 1 if report.problems else 0
+    posts, _, problems = _read(str(src))
+    root = Path(args.image_root) if args.image_root else None
+    lines = []
+    for post in posts:
+        record = to_json(post)
+        if root is not None:
+            record["images"] = [str(p) for p in images_of(root, post.id)]
+        lines.append(json.dumps(record, ensure_ascii=False))
+    write_lines(dst, lines)
+    log.info("wrote %d posts to %s", len(lines), dst)
+    return 1 if problems else 0

@@ -94,3 +94,36 @@ def entities_of(tags: list[str] | tuple[str, ...]) -> tuple[list[Entity], list[t
                 problems.append((i, f"{tag} after {before}: an entity must start with B-"))
             start, kind = i, t
     return out, problems
+
+
+def to_json(post: Post) -> dict:
+    """A post as one line of the posts JSONL: ``{"id", "tokens", "entities": [[start, end, type]], "images", "url"?}``."""
+    out = {"id": post.id, "tokens": list(post.tokens), "entities": [[e.start, e.end, e.type] for e in post.entities], "images": list(post.images)}
+    if post.url:
+        out["url"] = post.url
+    return out
+
+
+def from_json(record: object) -> Post:
+    """Raises:
+        ValueError: naming the field.
+    """
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a post object, got {type(record).__name__}")
+    pid = record.get("id")
+    if not isinstance(pid, str) or not pid:
+        raise ValueError(f"id: expected a non-empty string, got {pid!r}")
+    tokens = record.get("tokens")
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+        raise ValueError(f"{pid}: tokens: expected a list of non-empty strings")
+    entities = record.get("entities", [])
+    if not isinstance(entities, list) or not all(isinstance(e, list) and len(e) == 3 and isinstance(e[0], int) and isinstance(e[1], int) for e in entities):
+        raise ValueError(f"{pid}: entities: expected [start, end, type] triples")
+    images = record.get("images", [])
+    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+        raise ValueError(f"{pid}: images: expected a list of paths or URLs")
+    url = record.get("url")
+    try:
+        return Post(pid, tuple(tokens), tuple(Entity(s, e, t) for s, e, t in entities), tuple(images), url if isinstance(url, str) else None)
+    except ValueError as exc:
+        raise ValueError(str(exc) if str(exc).startswith(pid) else f"{pid}: {exc}") from None

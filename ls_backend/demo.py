@@ -32,6 +32,7 @@ from ls_backend.workspace.server import LabelStudioError, LabelStudioServer, por
 log = logging.getLogger("ls_backend.demo")
 
 PROJECT_TITLE = "MCR Studio demo"
+POSTS_TITLE = "MCR Studio demo: posts"
 PROPOSALS_VERSION = "demo-proposals"
 DEFAULT_PORT = 8080
 DEFAULT_BACKEND_PORT = 9090
@@ -58,6 +59,52 @@ def make_videos(video_dir: Path) -> int:
             synth.video_for_dialogue(d, path, fps=d.fps or 30.0, tail=max(0, (d.frame_count or 0) - 1 - max((b.frame for b in d.boxes), default=0)))
             made += 1
     return made
+
+
+def make_post_images(image_dir: Path) -> int:
+    """The demo posts' images (``<post id>_<n>.jpg``), rendered from the pictures scikit-image ships; returns how many were made."""
+    from PIL import Image
+    from skimage import data
+
+    from exports.demo_posts import image_counts
+
+    pictures = [data.astronaut, data.coffee, data.chelsea, data.rocket, data.hubble_deep_field, data.immunohistochemistry,
+                data.colorwheel, data.retina, data.cat]
+    image_dir.mkdir(parents=True, exist_ok=True)
+    made, k = 0, 0
+    for pid, n in image_counts().items():
+        for i in range(n):
+            path = image_dir / f"{pid}_{i + 1}.jpg"
+            if not path.exists():
+                Image.fromarray(pictures[k % len(pictures)]()).convert("RGB").resize((480, 360)).save(path, quality=88)
+                made += 1
+            k += 1
+    return made
+
+
+def prepare_posts(client: Any, media_root: Path, base_url: str, ml_backend: str | None = None) -> tuple[int, bool]:
+    """The demo's post NER project, created on first use: ``(id, created)``. Its posts come without entities: the
+    backend proposes them (without a backend, the demo's own entities are imported as predictions)."""
+    from urllib.parse import quote
+
+    from exports.demo_posts import demo_posts
+    from exports.ner_cli import images_of
+    from exports.posts import Post
+    from ls_backend.workspace.project import create_post_project
+
+    for project in every(client.projects.list):
+        if project.title == POSTS_TITLE:
+            return project.id, False
+    image_dir = media_root / "post-images"
+    posts = demo_posts() if not ml_backend else [Post(p.id, p.tokens) for p in demo_posts()]
+    result = create_post_project(
+        client, title=POSTS_TITLE, posts=posts, image_root=image_dir,
+        images=lambda p: ["/data/local-files/?d=" + quote(str(f.relative_to(media_root))) for f in images_of(image_dir, p.id)],
+        with_predictions=None if ml_backend else PROPOSALS_VERSION, ml_backend=ml_backend, base_url=base_url,
+    )
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    return result.id, True
 
 
 def prepare(client: Any, media_root: Path, base_url: str, ml_backend: str | None = None) -> tuple[int, bool]:
@@ -111,6 +158,7 @@ def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKE
     media = directory / "media"
     made = make_videos(media / "videos")
     log.info("demo videos: %d rendered, %d reused (%s)", made, len(demo_dialogues()) - made, media / "videos")
+    log.info("demo post images: %d rendered (%s)", make_post_images(media / "post-images"), media / "post-images")
     if not port_is_free(port, host):
         raise LabelStudioError(f"port {port} on {host} is in use (another Label Studio?); run with --port N")
     if not port_is_free(backend_port, host):
@@ -132,9 +180,11 @@ def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKE
         client = LabelStudio(base_url=server.url, api_key=server.token)
         project_id, created = prepare(client, media, server.url, ml_backend=backend_url)
         preannotate_videos(directory, server.url, creds["token"], project_id)
+        posts_id, _ = prepare_posts(client, media, server.url, ml_backend=backend_url)
         print(
             f"\nMCR Studio demo is running ({'new' if created else 'reused'} project {project_id}).\n"
             f"  Open      {server.url}/projects/{project_id}/data\n"
+            f"  Posts     {server.url}/projects/{posts_id}/data (named entities in multi-image posts)\n"
             f"  Backend   {backend_url} (mentions, clusters, person boxes linked to them; learns from each submitted annotation)\n"
             f"  Log in    {creds['username']} / {creds['password']}\n"
             f"  API token {creds['token']}\n"

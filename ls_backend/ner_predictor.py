@@ -26,13 +26,14 @@ class NerPredictor:
         Raises:
             ValueError: the configured model path holds no NER model.
         """
-        from ls_backend.pipeline.ner.model import SHIPPED, NerModel
+        from ls_backend.pipeline.ner.model import SHIPPED
+        from ls_backend.pipeline.ner.neural import load_ner
 
         row = self.store.active_version("ner")
         path = row.path if row is not None else str(self.config.ner_model or SHIPPED)
         with self._lock:
             if self._loaded is None or self._loaded[0] != path:
-                self._loaded = (path, NerModel.load(path))
+                self._loaded = (path, load_ner(path, self.config.device))
             return self._loaded[1]
 
     @property
@@ -41,10 +42,12 @@ class NerPredictor:
 
     def predict(self, post: Post) -> tuple[Post, float]:
         """The post with the model's entities and a per-token confidence in [0, 1] (for uncertainty ordering)."""
-        from ls_backend.pipeline.ner.model import confidence_score
+        from ls_backend.pipeline.ner.model import NerModel, confidence_score
 
         started = time.perf_counter()
-        predicted, probability = self.model.predict(post)
+        model = self.model
+        predicted, probability = model.predict(post)
         self.stats.latency(time.perf_counter() - started)
         self.stats.count("predictions")
-        return predicted, confidence_score(probability, len(post.tokens))
+        # the CRF gives the sequence's probability (made per-token here), the neural model a mean label probability
+        return predicted, confidence_score(probability, len(post.tokens)) if isinstance(model, NerModel) else round(probability, 6)

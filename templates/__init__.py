@@ -72,3 +72,19 @@ def review_config() -> str:
     )
     marker = '  <Header value="$title" size="5"/>\n'
     return xml.replace(marker, header + marker, 1)
+
+
+@cache
+def ner_review_config() -> str:
+    """The labeling config of a post NER review project: the post template with the annotators' conflicts above it."""
+    header = (
+        '  <View style="background:#fff4e5;border:1px solid #f0b36b;border-radius:6px;padding:6px 10px;margin-bottom:8px">\n'
+        '    <Header value="Conflicts to decide (every annotator\'s version is under Predictions):" size="6"/>\n'
+        f'    <Text name="{CONFLICTS}" value="${CONFLICTS}" selectionEnabled="false"/>\n'
+        "  </View>\n"
+    )
+    marker = '  <Header value="Post $post_id" size="5"/>\n'
+    xml = ner_config()
+    if marker not in xml:
+        raise RuntimeError("ner_post.xml lost its header line; ner_review_config cannot place the conflicts")
+    return xml.replace(marker, header + marker, 1)

@@ -1,6 +1,7 @@
 """``--task ner`` of ``ls-backend train / predict / evaluate``: the embedded post NER model on BIO files.
 
-    ls-backend train --task ner --data POSTS.txt --out DIR
+    ls-backend train --task ner --data POSTS.txt --out DIR                          (the embedded CRF)
+    ls-backend train --task ner --kind neural --encoder DIR --data POSTS.txt --out DIR [--epochs N] [--device cuda]
     ls-backend predict --task ner --data POSTS.txt --out PRED.txt [--model DIR]   (the input's tags are ignored)
     ls-backend evaluate --task ner --data POSTS.txt [--model DIR] [--json OUT]
 """
@@ -31,11 +32,12 @@ def _posts(path: str):
 
 
 def _model(path: str | None):
-    from ls_backend.pipeline.ner.model import SHIPPED, NerModel
+    from ls_backend.pipeline.ner.model import SHIPPED
+    from ls_backend.pipeline.ner.neural import load_ner
 
     try:
-        return NerModel.load(path or SHIPPED)
-    except ValueError as exc:
+        return load_ner(path or SHIPPED)
+    except (ValueError, OSError) as exc:
         raise ConfigError(str(exc)) from None
 
 
@@ -43,7 +45,17 @@ def train(args: argparse.Namespace) -> int:
     from ls_backend.pipeline.ner.model import train as train_crf
 
     posts, _, problems = _posts(args.data)
-    model = train_crf(posts, args.out, source=str(args.data))
+    if args.kind == "neural":
+        from ls_backend.pipeline.ner.neural import train_neural
+
+        if not args.encoder:
+            raise InputError("train --task ner --kind neural needs --encoder DIR (a model saved with save_pretrained)")
+        try:
+            model = train_neural(posts, args.encoder, args.out, epochs=args.epochs, device=args.device)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(str(exc)) from None
+    else:
+        model = train_crf(posts, args.out, source=str(args.data))
     print(model.path)
     return 1 if problems else 0
 

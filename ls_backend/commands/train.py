@@ -17,6 +17,10 @@ def add_parser(sub: Any) -> None:
     t.add_argument("--gazetteer", nargs="*", default=[], help="name lists: CMNER files (PER entities) or one name per line")
     t.add_argument("--out", required=True, help="output directory (writes text_model.json; --task ner: model.crfsuite, info.json)")
     t.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER on BIO files")
+    t.add_argument("--kind", choices=("crf", "neural"), default="crf", help="--task ner: the embedded CRF (default) or a transformers model")
+    t.add_argument("--encoder", help="--kind neural: an encoder directory saved with save_pretrained (BERT, RoBERTa-wwm, MacBERT ...)")
+    t.add_argument("--epochs", type=int, default=3, help="--kind neural: epochs (default: 3)")
+    t.add_argument("--device", default="auto", help="--kind neural: auto | cpu | cuda (default: auto)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -51,3 +51,24 @@ def test_report_contract_on_three_annotators(tmp_path):
     worst = out["least_agreement"][0]["id"]
     assert any(e.type == "PER" for p in posts if p.id == worst for e in p.entities)
     assert worst in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_adjudication_without_label_studio_accepts_unanimous_posts_and_queues_the_rest(tmp_path, capsys):
+    posts, layout = read_bio(SHARED / "data" / "cmner" / "dev.txt")
+    posts = posts[:30]
+    per_less = [Post(p.id, p.tokens, tuple(e for e in p.entities if e.type != "PER")) for p in posts]
+    for name, version in (("a", posts), ("b", posts), ("c", per_less)):
+        (tmp_path / f"{name}.txt").write_bytes(format_bio(version, layout).encode("utf-8"))
+    files = [str(tmp_path / f"{n}.txt") for n in "abc"]
+    state = tmp_path / "state"
+    assert agreement_main(["adjudicate", "--task", "ner", *files, "--state", str(state)]) == 1  # review tasks written to a file: reported
+    with_per = [p.id for p in posts if any(e.type == "PER" for e in p.entities)]
+    review = json.loads((state / "review_tasks.json").read_text(encoding="utf-8"))
+    assert [t["data"]["post_id"] for t in review] == with_per
+    assert all("marked by a, b; not by c" in t["data"]["conflicts"] and len(t["predictions"]) == 4 for t in review)
+    assert agreement_main(["adjudicate", "--task", "ner", *files, "--state", str(state)]) == 0  # a re-run: nothing new
+    assert "0 post(s) gold at once, 0 sent to the expert, 30 unchanged" in capsys.readouterr().out
+    assert agreement_main(["gold", "--task", "ner", "--state", str(state), "--out", str(tmp_path / "gold.txt")]) == 1  # the rest wait
+    gold, _ = read_bio(tmp_path / "gold.txt")
+    assert [p.id for p in gold] == [p.id for p in posts if p.id not in with_per]
+    assert [p.entities for p in gold] == [p.entities for p in posts if p.id not in with_per]

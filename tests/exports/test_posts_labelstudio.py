@@ -72,3 +72,16 @@ def test_validate_names_post_field_and_line(tmp_path, capsys):
         "c: tokens: the post has no text (line 9)",
         "c: images: no image under " + str(tmp_path / "img") + " (line 9)",
     ]
+
+
+def test_the_posts_jsonl_carries_image_paths_and_comes_back(tmp_path):
+    (tmp_path / "t.txt").write_text("WID:a\n王\tB-PER\n一\tI-PER\n博\tI-PER\n\nWID:b\n在\tO\n", encoding="utf-8")
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a_1.jpg").write_bytes(b"\xff\xd8")
+    assert exports_main(["posts", str(tmp_path / "t.txt"), "--out", str(tmp_path / "p.jsonl"), "--image-root", str(tmp_path / "img")]) == 0
+    a, b = [json.loads(l) for l in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert a == {"id": "a", "tokens": ["王", "一", "博"], "entities": [[0, 3, "PER"]], "images": [str(tmp_path / "img" / "a_1.jpg")]}
+    assert b["images"] == [] and b["entities"] == []
+    (tmp_path / "bad.jsonl").write_text((tmp_path / "p.jsonl").read_text(encoding="utf-8") + '{"id": "c", "tokens": ["x"], "entities": [[0, 5, "PER"]]}\n')
+    assert exports_main(["posts", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "back.txt")]) == 1  # the bad line is reported
+    assert (tmp_path / "back.txt").read_text(encoding="utf-8") == "WID:a\n王\tB-PER\n一\tI-PER\n博\tI-PER\n\nWID:b\n在\tO\n\n"

@@ -34,6 +34,20 @@ def test_prepare_creates_the_project_once(ls_server, ls_client):
     assert {r["from_name"] for r in predictions[0].result} >= {"mention", "box"}
 
 
+@pytest.mark.xdist_group("labelstudio")
+def test_the_demo_post_project_is_created_once_with_its_images(ls_server, ls_client):
+    media = ls_server.document_root
+    assert demo.make_post_images(media / "post-images") == 11 and demo.make_post_images(media / "post-images") == 0
+    first, created = demo.prepare_posts(ls_client, media, ls_server.url)
+    again, created_again = demo.prepare_posts(ls_client, media, ls_server.url)
+    assert (created, created_again) == (True, False) and again == first
+    tasks = list(ls_client.tasks.list(project=first, fields="all"))
+    assert len(tasks) == 6 and [len(t.data["images"]) for t in sorted(tasks, key=lambda t: t.data["post_id"])] == [2, 1, 3, 2, 1, 2]
+    assert all(i.startswith("/data/local-files/?d=post-images/demo-post-") for t in tasks for i in t.data["images"])
+    (prediction,) = ls_client.predictions.list(task=tasks[0].id)
+    assert prediction.model_version == demo.PROPOSALS_VERSION and {r["from_name"] for r in prediction.result} == {"entity"}
+
+
 def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
     backend_port = free_port()
@@ -71,6 +85,12 @@ def test_demo_job_serves_and_stops_on_ctrl_c(tmp_path):
         assert len(predictions) == 6 and all(p["model_version"].startswith("text-") for p in predictions)  # from the backend
         with_persons = [p for p in predictions if any(r["type"] == "videorectangle" for r in p["result"])]
         assert len(with_persons) == 5  # preannotated; the third demo video shows nobody
+        posts = next(l.split()[1] for l in lines if l.strip().startswith("Posts")).rstrip("/").split("/")[-2]
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/predictions?project={posts}", headers={"Authorization": f"Token {creds['token']}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            post_predictions = json.loads(resp.read())
+        assert len(post_predictions) == 6 and all(p["model_version"].startswith("ner-") for p in post_predictions)  # the same backend
+        assert sum(len(p["result"]) for p in post_predictions) >= 10
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     finally:

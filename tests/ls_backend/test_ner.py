@@ -120,3 +120,51 @@ def test_ner_annotations_train_a_new_ner_version_in_the_trainer_process(tmp_path
     (pred,) = client.post("/predict", json={"tasks": [task], "label_config": templates.ner_config()}).json["results"]
     assert pred["model_version"] == row.version
     backend.close()
+
+
+def _tiny_encoder(directory, posts):
+    """A tiny random-initialised BERT and a character tokenizer over the posts' characters, saved with save_pretrained
+    (what a user's pretrained encoder directory looks like; nothing is downloaded)."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    directory.mkdir(parents=True, exist_ok=True)
+    chars = sorted({c for p in posts for t in p.tokens for c in t})
+    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"), do_lower_case=False, tokenize_chinese_chars=True)
+    config = BertConfig(vocab_size=len(chars) + 5, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
+                        max_position_embeddings=512)
+    BertModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_the_full_model_fine_tunes_an_encoder_by_path_and_serves_through_the_same_commands(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    posts, layout = read_bio(SHARED / "data" / "cmner" / "train.txt")
+    posts = posts[:40]
+    data = tmp_path / "train.txt"
+    data.write_bytes(format_bio(posts, layout).encode("utf-8"))
+    encoder = _tiny_encoder(tmp_path / "encoder", posts)
+    assert ls_main(["train", "--task", "ner", "--kind", "neural", "--encoder", str(encoder), "--data", str(data), "--out", str(tmp_path / "m"),
+                    "--epochs", "8", "--device", "cpu"]) == 0
+    info = json.loads((tmp_path / "m" / "info.json").read_text())
+    assert info["loss_last"] < info["loss_first"] and info["posts"] == 40  # it learns
+    assert ls_main(["predict", "--task", "ner", "--data", str(data), "--out", str(tmp_path / "p.txt"), "--model", str(tmp_path / "m")]) == 0
+    predicted, _ = read_bio(tmp_path / "p.txt")
+    assert [p.tokens for p in predicted] == [p.tokens for p in posts]
+    assert ls_main(["evaluate", "--task", "ner", "--data", str(data), "--model", str(tmp_path / "m"), "--json", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["model"].startswith("ner-neural-")
+    assert ls_main(["train", "--task", "ner", "--kind", "neural", "--encoder", str(tmp_path / "nowhere"), "--data", str(data),
+                    "--out", str(tmp_path / "x")]) == 2
+
+    import templates
+    from exports.labelstudio import post as post_task
+    from ls_backend.app import create_app
+    from ls_backend.config import Config
+
+    client = create_app(Config(data_dir=tmp_path / "b", ner_model=tmp_path / "m", device="cpu")).test_client()  # served by path
+    (pred,) = client.post("/predict", json={"tasks": [post_task.to_task(posts[0], layout, annotation=False)],
+                                            "label_config": templates.ner_config()}).json["results"]
+    assert pred["model_version"] == info["version"] and 0 < pred["score"] <= 1

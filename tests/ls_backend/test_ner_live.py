@@ -78,3 +78,33 @@ def test_a_post_ner_project_end_to_end(ls_server, ls_client, tmp_path):
             SHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOT))
             assert page.locator("img").count() >= 2
+
+
+def test_three_annotators_to_gold_bio_through_the_expert(ls_server, ls_client, tmp_path):
+    """adjudicate --task ner on a real Label Studio: unanimous posts are gold at once, the others go to a review project;
+    the expert's decisions come back through `agreement gold --task ner` as the same BIO bytes."""
+    from agreement.cli import main as agreement_main
+    from agreement.state import State
+
+    posts, layout = read_bio(SHARED / "data" / "cmner" / "dev.txt")
+    posts = posts[40:60]
+    per_less = [Post(p.id, p.tokens, tuple(e for e in p.entities if e.type != "PER")) for p in posts]
+    for name, version in (("zhang", posts), ("li", posts), ("wang", per_less)):
+        (tmp_path / f"{name}.txt").write_bytes(format_bio(version, layout).encode("utf-8"))
+    files = [str(tmp_path / f"{n}.txt") for n in ("zhang", "li", "wang")]
+    state = tmp_path / "state"
+    ls_server.wait()
+    creds = ["--url", ls_server.url, "--api-key", ls_server.token]
+    assert agreement_main(["adjudicate", "--task", "ner", *files, "--state", str(state), *creds]) == 0
+    review = [i for i in State(state).items() if i.status == "review"]
+    with_per = [p for p in posts if any(e.type == "PER" for e in p.entities)]
+    assert [i.doc_key for i in review] == [p.id for p in with_per] and review
+    project = ls_client.projects.get(id=review[0].review_project)
+    assert "Conflicts to decide" in project.label_config
+    by_id = {p.id: p for p in posts}
+    for item in review:  # the expert keeps the PER entities wang missed
+        task = ls_client.tasks.get(id=item.review_task)
+        assert len(task.predictions) == 4 and "not by wang" in task.data["conflicts"]
+        ls_client.annotations.create(id=item.review_task, result=post_task.to_result(by_id[item.doc_key]), was_cancelled=False)
+    assert agreement_main(["gold", "--task", "ner", "--state", str(state), "--out", str(tmp_path / "gold.txt"), *creds]) == 0
+    assert (tmp_path / "gold.txt").read_bytes() == (tmp_path / "zhang.txt").read_bytes()
