@@ -4,6 +4,7 @@
     ls-backend train --task ner --kind neural --encoder DIR --data POSTS.txt --out DIR [--epochs N] [--device cuda]
     ls-backend predict --task ner --data POSTS.txt --out PRED.txt [--model DIR]   (the input's tags are ignored)
     ls-backend evaluate --task ner --data POSTS.txt [--model DIR] [--json OUT]
+    ls-backend evaluate --task ner --data POSTS.txt --folds K [--seed S]          (K-fold cross-validation of the CRF)
 """
 from __future__ import annotations
 
@@ -71,6 +72,30 @@ def predict(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cross_validate(posts: list, folds: int, seed: int) -> dict:
+    """Train the CRF on K-1 folds and tag the held-out one, K times; the scores of all held-out posts together."""
+    import random
+    import tempfile
+
+    from agreement.ner import prf
+    from ls_backend.pipeline.ner.model import train as train_crf
+
+    if not 2 <= folds <= len(posts):
+        raise InputError(f"--folds {folds}: expected 2..{len(posts)} (the number of posts)")
+    order = list(range(len(posts)))
+    random.Random(seed).shuffle(order)
+    gold, predicted = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(folds):
+            held = set(order[k::folds])
+            model = train_crf([p for i, p in enumerate(posts) if i not in held], f"{tmp}/fold{k}", version=f"ner-fold{k}")
+            for i in sorted(held):
+                gold.append(posts[i])
+                predicted.append(model.predict(posts[i])[0])
+            log.info("fold %d/%d done", k + 1, folds)
+    return prf(gold, predicted)
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -79,14 +104,17 @@ def evaluate(args: argparse.Namespace) -> int:
     from exports.posts import TYPES
 
     posts, _, problems = _posts(args.data)
-    model = _model(args.model)
-    predicted = [model.predict(p)[0] for p in tqdm(posts, desc="posts", unit="post", disable=len(posts) < 200)]
-    scores = prf(posts, predicted)
-    print(f"{'type':8s} {'precision':>10s} {'recall':>8s} {'F1':>8s} {'support':>8s}   ({len(posts)} posts, model {model.version})")
+    if args.folds is not None:
+        scores, name = _cross_validate(posts, args.folds, args.seed), f"{args.folds}-fold cross-validation of the CRF (seed {args.seed})"
+    else:
+        model = _model(args.model)
+        predicted = [model.predict(p)[0] for p in tqdm(posts, desc="posts", unit="post", disable=len(posts) < 200)]
+        scores, name = prf(posts, predicted), model.version
+    print(f"{'type':8s} {'precision':>10s} {'recall':>8s} {'F1':>8s} {'support':>8s}   ({len(posts)} posts, model {name})")
     for t in ("overall", *TYPES):
         m = scores[t]
         print(f"{t:8s} {100 * m['precision']:10.2f} {100 * m['recall']:8.2f} {100 * m['f1']:8.2f} {m['support']:8d}")
     if args.json_out:
         with atomic_writer(args.json_out) as fh:
-            json.dump({"data": str(args.data), "model": model.version, "posts": len(posts), "metrics": scores}, fh, indent=1)
+            json.dump({"data": str(args.data), "model": name, "posts": len(posts), "metrics": scores}, fh, indent=1)
     return 1 if problems else 0

@@ -168,3 +168,13 @@ def test_the_full_model_fine_tunes_an_encoder_by_path_and_serves_through_the_sam
     (pred,) = client.post("/predict", json={"tasks": [post_task.to_task(posts[0], layout, annotation=False)],
                                             "label_config": templates.ner_config()}).json["results"]
     assert pred["model_version"] == info["version"] and 0 < pred["score"] <= 1
+
+
+def test_cross_validation_scores_every_post_once_held_out(tmp_path):
+    posts, layout = read_bio(SHARED / "data" / "cmner" / "train.txt")
+    data = tmp_path / "train.txt"
+    data.write_bytes(format_bio(posts[:60], layout).encode("utf-8"))
+    assert ls_main(["evaluate", "--task", "ner", "--data", str(data), "--folds", "3", "--json", str(tmp_path / "cv.json")]) == 0
+    out = json.loads((tmp_path / "cv.json").read_text())
+    assert out["model"].startswith("3-fold cross-validation") and out["metrics"]["overall"]["support"] == sum(len(p.entities) for p in posts[:60])
+    assert ls_main(["evaluate", "--task", "ner", "--data", str(data), "--folds", "1"]) == 2
