@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from exports.dialogue import Box, Cluster, Dialogue, Turn
+from exports.dialogue import Box, Cluster, Dialogue, Turn, label_numbers
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
 CHARS = st.one_of(CJK, st.sampled_from(list("，。！？abcXYZ019…😀")))
@@ -47,7 +47,8 @@ def dialogues(draw, multichar_tokens: bool = False, with_media: bool | None = No
         else:
             a, b = draw(st.lists(st.integers(1, 12), min_size=2, max_size=2, unique=True))
             label = f"C{a}C{b}"
-            labels.append(label if label not in labels else "none")
+            taken = {frozenset(label_numbers(l)) for l in labels if l != "none"}  # "C2C1" is the same persons as "C1C2"
+            labels.append(label if frozenset((a, b)) not in taken else "none")
     labels = [l if labels.index(l) == i or l == "none" else "none" for i, l in enumerate(labels)]
     flags = [draw(st.tuples(st.booleans(), st.booleans())) for _ in groups]
     clusters = tuple(Cluster(tuple(g), l, *f) for g, l, f in zip(groups, labels, flags))
