@@ -7,6 +7,10 @@
     agreement adjudicate (A.jsonl B.jsonl | --labelstudio EXPORT.json | --project N) --state DIR
         [--url URL --api-key KEY] [--review-title T | --review-project N] [--annotators A,B] [--iou 0.5]
     agreement gold --state DIR --out GOLD.jsonl [--url URL --api-key KEY] [--report REPORT.json]
+    agreement report --task ner A.txt B.txt [C.txt ...] [--json OUT] [--html OUT]    post NER: one BIO file per annotator
+    agreement adjudicate --task ner A.txt B.txt C.txt --state DIR [--url URL --api-key KEY]
+    agreement gold --task ner --state DIR --out GOLD.txt [--url URL --api-key KEY]
+    (adjudicate / gold: --database-url keeps the campaign record in PostgreSQL instead of SQLite in --state)
 
 Exit codes: 0 done; 1 done, with problems reported (they are listed, never a traceback);
 2 nothing could be scored (unreadable input, fewer than two annotators).

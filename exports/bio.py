@@ -28,6 +28,7 @@ class BioLayout:
     blanks: dict[str, int] = field(default_factory=dict)  # post id -> blank lines after it (default 1)
     final_newline: bool = True
     head_blanks: int = 0  # blank lines before the first post
+    header_lines: dict[str, int] = field(default_factory=dict)  # post id -> line of its header (for messages; not written)
 
 
 @dataclass
@@ -100,6 +101,7 @@ def parse_bio(text: str, where: str = "posts", problems: list[BioProblem] | None
             if any(p.id == pid for p in posts):
                 raise BioFormatError(f"{where}:{n}: {pid}: a second post with this id")
             current, blank = (pid, n, [], []), 0
+            layout.header_lines[pid] = n
         elif line == "":
             blank += 1
         else:

@@ -129,18 +129,13 @@ def validate(args: argparse.Namespace) -> int:
     """Every problem of a post BIO file as ``id: field: message (line N)``."""
     problems: list[BioProblem] = []
     try:
-        posts, _ = read_bio(args.file, problems)
+        posts, layout = read_bio(args.file, problems)
     except BioFormatError as exc:
         print(exc)
         return 1
     lines = [str(p) for p in problems]
     root = Path(args.image_root) if getattr(args, "image_root", None) else None
-    text = Path(args.file).read_bytes().decode("utf-8")
-    header_line = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        for prefix in ("WID:", "IMGID:"):
-            if line.startswith(prefix):
-                header_line[line[len(prefix):]] = n
+    header_line = layout.header_lines
     for post in posts:
         if not any(t.strip() for t in post.tokens):
             lines.append(f"{post.id}: tokens: the post has no text (line {header_line.get(post.id, '?')})")

@@ -111,8 +111,8 @@ def predict():
         try:
             if ner or post_task.is_post_task(task):  # a post NER project: routed by its labeling config or its tasks' data
                 post = post_task.read_task(task, i, backend.config.max_dialogue_chars)
-                predicted, score = backend.ner.predict(post)
-                results.append(post_task.to_prediction(predicted, score, backend.ner.version))
+                predicted, score, version = backend.ner.predict(post)
+                results.append(post_task.to_prediction(predicted, score, version))
                 continue
             dialogue = labelstudio.read_task(task, i, backend.config.max_dialogue_chars)
             results.append(labelstudio.to_prediction(backend.predictor.predict(dialogue)))

@@ -40,8 +40,9 @@ class NerPredictor:
     def version(self) -> str:
         return self.model.version
 
-    def predict(self, post: Post) -> tuple[Post, float]:
-        """The post with the model's entities and a per-token confidence in [0, 1] (for uncertainty ordering)."""
+    def predict(self, post: Post) -> tuple[Post, float, str]:
+        """The post with the model's entities, a per-token confidence in [0, 1] (for uncertainty ordering), and the
+        version that made them (one look at the store per prediction)."""
         from ls_backend.pipeline.ner.model import NerModel, confidence_score
 
         started = time.perf_counter()
@@ -50,4 +51,5 @@ class NerPredictor:
         self.stats.latency(time.perf_counter() - started)
         self.stats.count("predictions")
         # the CRF gives the sequence's probability (made per-token here), the neural model a mean label probability
-        return predicted, confidence_score(probability, len(post.tokens)) if isinstance(model, NerModel) else round(probability, 6)
+        score = confidence_score(probability, len(post.tokens)) if isinstance(model, NerModel) else round(probability, 6)
+        return predicted, score, model.version

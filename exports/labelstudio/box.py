@@ -60,7 +60,7 @@ def proposal_region(person: ProposedPerson, size: tuple[int, int], fps: float, f
     return out
 
 
-def read(region_: Mapping[str, Any], value: Mapping[str, Any], where: str, field: str) -> list[str]:
+def read(value: Mapping[str, Any], where: str, field: str) -> list[str]:
     """The labels of a box region (checked: template numbers, at least one key frame).
 
     Raises:

@@ -13,7 +13,7 @@ import templates as T
 from exports.bio import BioLayout
 from exports.labelstudio import entity
 from exports.labelstudio.errors import LabelStudioFormatError
-from exports.posts import Post
+from exports.posts import Post, entities_of
 
 
 def to_task(post: Post, layout: BioLayout | None = None, position: int = 0, *, last: bool = False, images: Sequence[str] | None = None,
@@ -110,8 +110,6 @@ def from_task(task: Mapping[str, Any], result: Sequence[Any] | None = None) -> P
     try:
         post = Post(pid, tokens, tuple(entities), tuple(images), url or None)
         if raw is not None and isinstance(raw, list) and post.bio() != raw:
-            from exports.posts import entities_of
-
             if all(isinstance(t, str) for t in raw) and len(raw) == len(tokens) and entities_of(raw)[0] == list(post.entities):
                 # unchanged since import: keep the file's own tags
                 post = Post(pid, tokens, post.entities, post.images, post.url, tags=tuple(raw))

@@ -212,7 +212,7 @@ def check_result(task: Mapping[str, Any], result: Any) -> None:
     regions = _Regions(where, coords.TextIndex([t.tokens for t in turns]))
     for ri, region in enumerate(result):
         regions.read(region, ri)
-    for ri, (rid, (labels, value)) in enumerate(regions.boxes.items()):
+    for labels, value in regions.boxes.values():
         box_tag.check_key_frames(value, where, f"box {''.join(labels)}")
 
 
@@ -376,7 +376,7 @@ class _Regions:
         elif name == T.FLAGS:
             self.flags.setdefault(rid, set()).update(flags.read(value, where, field_))
         elif box_tag.is_box(region):
-            self.boxes[rid] = (box_tag.read(region, value, where, field_), value)
+            self.boxes[rid] = (box_tag.read(value, where, field_), value)
         elif name == T.CELEBRITY:
             self.celebrity[rid] = celebrity.read(value, where, field_)
         elif name == T.COMMENT:

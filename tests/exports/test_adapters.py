@@ -58,7 +58,7 @@ def test_box_region_round_trip_on_its_key_frame(label_interface):
     assert label_interface.validate_prediction({"result": [region, named]}, return_errors=True) == []
     (key,) = region["value"]["sequence"]
     assert key["frame"] == 50 and key["enabled"] is False and key["time"] == pytest.approx(49 / 25.0)  # 1-based in Label Studio
-    labels = box.read(region, region["value"], "task 1", "result[0]")
+    labels = box.read(region["value"], "task 1", "result[0]")
     assert labels == ["C1", "C2"]
     back = box.from_region("".join(labels), region["value"], size, celebrity.read(named["value"], "task 1", "result[1]"), None, "task 1")
     assert (back.label, back.frame, back.celebrity) == ("C1C2", 49, "王一博")
@@ -67,7 +67,7 @@ def test_box_region_round_trip_on_its_key_frame(label_interface):
 
 def test_a_box_without_a_key_frame_is_refused():
     with pytest.raises(LabelStudioFormatError, match=r"result\[2\].value.sequence: a box without any key frame"):
-        box.read({}, {"labels": ["C1"], "sequence": []}, "task 1", "result[2]")
+        box.read({"labels": ["C1"], "sequence": []}, "task 1", "result[2]")
 
 
 def test_an_unlinked_proposal_says_how_it_is_numbered(label_interface):

@@ -21,32 +21,12 @@ NEGATIVE_KEEP = 5  # keep one negative span in 5 (deterministic): the model is u
 
 
 def read_ner_posts(paths: Iterable[str | Path]) -> Iterator[tuple[str, set[tuple[int, int]]]]:
-    """(post text, inclusive PER spans) of CMNER-style files (``WID:`` lines, then ``char<TAB>BIO-tag`` lines)."""
+    """(post text, inclusive PER spans) of CMNER-style files (read by :func:`exports.bio.read_bio`)."""
+    from exports.bio import read_bio
+
     for path in paths:
-        chars: list[str] = []
-        tags: list[str] = []
-        for line in read_text_lines(path) + ["WID:"]:
-            line = line.rstrip("\r")
-            if line.startswith("WID:"):
-                if chars:
-                    yield "".join(chars), _per_spans(tags)
-                chars, tags = [], []
-                continue
-            parts = line.split("\t")
-            if len(parts) == 2 and len(parts[0]) == 1:
-                chars.append(parts[0])
-                tags.append(parts[1])
-
-
-def _per_spans(tags: list[str]) -> set[tuple[int, int]]:
-    out, start = set(), None
-    for i, tag in enumerate(tags + ["O"]):
-        if tag == "I-PER" and start is not None:
-            continue
-        if start is not None:
-            out.add((start, i - 1))
-        start = i if tag == "B-PER" else None
-    return out
+        for post in read_bio(path)[0]:
+            yield "".join(post.tokens), {(e.start, e.end - 1) for e in post.entities if e.type == "PER"}
 
 
 def is_ner_file(path: str | Path) -> bool:
