@@ -37,7 +37,7 @@ def _has_video(prediction: dict) -> bool:
     return any(r.get("from_name") == T.BOX for r in prediction.get("result") or [])
 
 
-def preannotate(config: Config, url: str, api_key: str, project: int, *, workers: int = 1) -> int:
+def preannotate(config: Config, url: str, api_key: str, project: int, *, workers: int | None = 1, ray: str | None = None) -> int:
     """Returns the exit status: 0 when every task got its prediction with video, 1 when some video failed."""
     client = connect(url, api_key)
     backend = Backend(config, own_trainer=False)
@@ -49,9 +49,10 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
         return 2
     log.info("project %d: %d tasks; text model %s, video pipeline %s", project, len(tasks), version, backend.predictor.video_settings.version)
     policy = MediaPolicy.from_config(config, ls_url=url.rstrip("/"), ls_token=api_key)
-    jobs = VideoJobs(backend.predictor.video_settings, policy, config.data_dir / "media", store=backend.store, workers=workers)
+    jobs = VideoJobs(backend.predictor.video_settings, policy, config.data_dir / "media", store=backend.store,
+                     workers=workers, ray=ray)
     refs = video_refs(tasks)
-    with tqdm(total=len(set(refs)), desc="videos", unit="video") as bar:
+    with tqdm(total=len(set(refs)), desc="videos" + (" (ray)" if ray is not None else ""), unit="video") as bar:
         outcomes = jobs.run(refs, progress=lambda _o: bar.update(1))
     failed = sum(1 for o in outcomes.values() if o.error)
     uploaded = skipped = errors = 0

@@ -59,12 +59,17 @@ def analyse_path(pipeline: VideoPipeline, path: str | Path) -> tuple[dict | None
 class VideoJobs:
     """Fetch (under the media policy), look up the cache, analyse what is missing."""
 
-    def __init__(self, settings: VideoSettings, policy: MediaPolicy, cache_dir: Path, store: Store | None = None, workers: int = 1) -> None:
+    def __init__(self, settings: VideoSettings, policy: MediaPolicy, cache_dir: Path, store: Store | None = None,
+                 workers: int | None = 1, ray: str | None = None) -> None:
+        """``workers``: local processes; with ``ray`` (a cluster address, ``""`` for ``RAY_ADDRESS`` or a local
+        cluster) the analyses run on Ray instead, ``workers`` actors (default: one per CPU slot or GPU)."""
         self.settings = settings
         self.policy = policy
         self.cache_dir = cache_dir
         self.store = store
-        self.workers = max(1, workers)
+        self.ray = ray
+        self.ray_actors = workers if workers and workers > 1 else None
+        self.workers = max(1, workers or 1)
         self._pipeline: VideoPipeline | None = None
 
     @property
@@ -101,7 +106,13 @@ class VideoJobs:
                 continue
             todo[key] = (path, digest, [ref])
         jobs = [(key, *v) for key, v in todo.items()]
-        if self.workers > 1 and len(jobs) > 1:
+        if self.ray is not None and jobs:
+            from ls_backend.ray_jobs import RayRunner
+
+            with RayRunner(self.settings, self.ray, self.ray_actors) as runner:
+                for job, analysis, error, lasting in runner.analyse(jobs):
+                    self._finish(job, analysis, error, outcomes, progress, store=lasting)
+        elif self.workers > 1 and len(jobs) > 1:
             threads = max(1, (os.cpu_count() or 2) // self.workers)
             with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(self.settings, threads)) as pool:
                 futures: list[tuple[tuple, Future]] = [(job, pool.submit(_analyse_in_worker, str(job[1]))) for job in jobs]
@@ -112,15 +123,17 @@ class VideoJobs:
                 self._finish(job, *analyse_path(self.pipeline, job[1]), outcomes, progress)
         return outcomes
 
-    def _finish(self, job, analysis, error, outcomes, progress) -> None:
+    def _finish(self, job, analysis, error, outcomes, progress, store: bool = True) -> None:
+        """Records one analysed clip; ``store=False`` for a failure that a re-run may not meet (a lost worker)."""
         key, _, digest, refs = job
         if error:
             log.error("video %s: %s", ", ".join(refs), error)
-        if self.store is not None:
+        store = store and self.store is not None
+        if store:
             self.store.save_video_result(key, digest, self.settings.version, analysis, error)
         artifact = VideoAnalysis.from_json(analysis) if analysis is not None else None
         for ref in refs:
-            if self.store is not None:
+            if store:
                 self.store.link_video_ref(ref, self.settings.version, key)
             outcomes[ref] = VideoOutcome(ref, artifact, error)
             self._report(outcomes[ref], progress)

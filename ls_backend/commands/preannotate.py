@@ -11,7 +11,9 @@ def add_parser(sub: Any) -> None:
     pa = sub.add_parser("preannotate", help="run the video pipeline over a project's tasks and upload predictions")
     ls_client.add_options(pa)
     pa.add_argument("--project", type=int, required=True, help="project id")
-    pa.add_argument("--workers", type=int, default=1, help="video processes (default: 1)")
+    pa.add_argument("--workers", type=int, help="video processes (default: 1); with --ray, Ray actors (default: one per CPU slot or GPU)")
+    pa.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                    help="analyse the videos on a Ray cluster (ADDRESS such as 10.0.0.5:6379; without it, $RAY_ADDRESS or a local cluster)")
     pa.add_argument("--data-dir", help="the backend's data dir: its store caches the results (default: $MCR_DATA_DIR or ./ls-backend-data)")
     pa.add_argument("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the data dir)")
     pa.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
@@ -24,4 +26,4 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args, data_dir=args.data_dir, database_url=args.database_url)
     url, api_key = config.label_studio(args.url, args.api_key)
     check_video_and_alignment(config)
-    return preannotate(config, url, api_key, args.project, workers=args.workers)
+    return preannotate(config, url, api_key, args.project, workers=args.workers, ray=args.ray)

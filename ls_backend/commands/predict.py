@@ -32,6 +32,9 @@ def add_parser(sub: Any) -> None:
     pr.add_argument("--out", required=True, help="output file")
     pr.add_argument("--format", choices=("release", "labelstudio"), default="release", help="release JSONL, or Label Studio tasks with predictions")
     pr.add_argument("--model", help="text model file or directory (default: the shipped model)")
+    pr.add_argument("--workers", type=int, help="with --tasks: video processes (default: 1); with --ray, Ray actors (default: one per CPU slot or GPU)")
+    pr.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                    help="with --tasks: analyse the videos on a Ray cluster (ADDRESS; without it, $RAY_ADDRESS or a local cluster)")
     pr.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER on BIO files")
 
 
@@ -98,7 +101,8 @@ def _predict_tasks(args: argparse.Namespace, model) -> int:
         raise InputError(f"{path}: {exc}") from None
     policy = MediaPolicy.from_config(config, any_local=True, base=path.resolve().parent)
     refs = video_refs(tasks)
-    jobs = VideoJobs(VideoSettings.from_config(config), policy, Path(tempfile.gettempdir()) / "mcr-studio-media")
+    jobs = VideoJobs(VideoSettings.from_config(config), policy, Path(tempfile.gettempdir()) / "mcr-studio-media",
+                     workers=args.workers, ray=args.ray)
     with tqdm(total=len(set(refs)), desc="videos", unit="video", disable=not refs) as bar:
         outcomes = jobs.run(refs, progress=lambda _o: bar.update(1))
     problems, out = 0, []

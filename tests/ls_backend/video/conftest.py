@@ -58,3 +58,27 @@ def scene(scene_video, pipeline) -> Scene:
 def truth_at(placements, frame: int, box) -> tuple[float, str, Placement]:
     """The planted face on ``frame`` that best overlaps ``box``: (IoU, label, placement)."""
     return max(((iou(box, p.bbox), p.label, p) for p in placements if p.first <= frame <= p.last), key=lambda t: t[0], default=(0.0, "", None))
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One real Ray cluster on 127.0.0.1 (2 CPUs) for the session's Ray tests, stopped at the end."""
+    from tests.support import ray_cluster
+
+    cluster = ray_cluster.start(num_cpus=2)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def small_clips(folder, count: int) -> list[str]:
+    """``count`` distinct 2-second clips (one or two of scikit-image's faces each), named ``clip<i>.mp4``."""
+    names = []
+    for i in range(count):
+        placements = [Placement(i * 3 % 40, (60 + 20 * i, 60, 260 + 20 * i, 260), 0, 59)]
+        if i % 2:
+            placements.append(Placement(40 - i, (380, 40, 580, 240), 10, 59))
+        render(folder / f"clip{i}.mp4", placements, size=(640, 360), fps=30, frame_count=60)
+        names.append(f"clip{i}.mp4")
+    return names
