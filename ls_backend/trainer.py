@@ -30,6 +30,7 @@ from ls_backend.config import Config
 from ls_backend.inbox import annotated as annotated_dialogues
 from ls_backend.inbox import annotated_posts, is_post_data
 from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
+from ls_backend.pipeline.text.neural import NeuralCoref, train_neural
 from ls_backend.registry import ModelRegistry
 from ls_backend.store import Store
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 TRAINING_DATA = SHIPPED.parent / "training_data.jsonl.gz"
 POLL_SECONDS = 0.25
+NEURAL_EPOCHS = 1  # learning in the loop: one pass over the training set when the full model serves
 
 
 def me() -> str:
@@ -112,9 +114,14 @@ class Trainer:
         try:
             _, current = self.registry.active()
             version = time.strftime("text-%Y%m%d-%H%M%S", time.gmtime()) + f"-a{n_ann}"
-            model = train(dialogues, titles, current.gazetteer, version=version, names=current.names)
-            path = self.config.data_dir / "models" / version / "text_model.json"
-            model.save(path)
+            if isinstance(current, NeuralCoref):  # the full model: fine-tuned from the active version, in this process
+                path = self.config.data_dir / "models" / version
+                start = NeuralCoref.load(self.store.active_version().path, self.config.device)  # a copy: the served one stays as is
+                model = train_neural(dialogues, start_from=start, out=path, epochs=NEURAL_EPOCHS, version=version, progress=False)
+            else:
+                model = train(dialogues, titles, current.gazetteer, version=version, names=current.names)
+                path = self.config.data_dir / "models" / version / "text_model.json"
+                model.save(path)
             self.registry.activate(version, path, model, trained_in=me())
         except Exception as exc:
             self.store.finish_run(run, "failed", error=f"{type(exc).__name__}: {exc}", seconds=time.monotonic() - started)

@@ -16,15 +16,16 @@ def data_options(p: argparse.ArgumentParser, default_split: str) -> None:
 
 
 def load_model(path: str | None):
-    """The text model at ``path`` (default: the shipped one).
+    """The text model at ``path`` (default: the shipped one): the embedded model or a neural model directory.
 
     Raises:
         ConfigError: no model there.
     """
-    from ls_backend.pipeline.text.model import SHIPPED, TextModel
+    from ls_backend.pipeline.text.model import SHIPPED
+    from ls_backend.pipeline.text.neural import load_text_model
 
     try:
-        return TextModel.load(path or SHIPPED)
+        return load_text_model(path or SHIPPED)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -52,7 +52,7 @@ def train(args: argparse.Namespace) -> int:
         if not args.encoder:
             raise InputError("train --task ner --kind neural needs --encoder DIR (a model saved with save_pretrained)")
         try:
-            model = train_neural(posts, args.encoder, args.out, epochs=args.epochs, device=args.device)
+            model = train_neural(posts, args.encoder, args.out, epochs=args.epochs or 3, device=args.device)
         except (ValueError, OSError) as exc:
             raise ConfigError(str(exc)) from None
     else:

@@ -123,19 +123,9 @@ def test_ner_annotations_train_a_new_ner_version_in_the_trainer_process(tmp_path
 
 
 def _tiny_encoder(directory, posts):
-    """A tiny random-initialised BERT and a character tokenizer over the posts' characters, saved with save_pretrained
-    (what a user's pretrained encoder directory looks like; nothing is downloaded)."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from tests.support.encoders import tiny_bert
 
-    directory.mkdir(parents=True, exist_ok=True)
-    chars = sorted({c for p in posts for t in p.tokens for c in t})
-    (directory / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"), do_lower_case=False, tokenize_chinese_chars=True)
-    config = BertConfig(vocab_size=len(chars) + 5, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
-                        max_position_embeddings=512)
-    BertModel(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return tiny_bert(directory, ("".join(p.tokens) for p in posts), layers=1)
 
 
 def test_the_full_model_fine_tunes_an_encoder_by_path_and_serves_through_the_same_commands(tmp_path):
