@@ -64,6 +64,35 @@ def lac_segment(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(_lac().run(text)) if text else ()
 
 
+LAC_SOFT = {"PER": (16, 17), "n": (14, 15)}  # LAC's tag ids (tag.dic): B and I of a person name, of a noun
+
+
+@lru_cache(maxsize=20_000)
+def lac_probabilities(text: str):
+    """Per character, the softmax of LAC's emission scores over its tags ([len(text), tags] numpy array)."""
+    import numpy as np
+
+    lac = _lac()
+    ids = np.array([[lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in text]], dtype=np.int64)
+    logits = lac._session.run(None, {"token_ids": ids, "length": np.array([len(text)], dtype=np.int64)})[0][0]
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def lac_soft(text: str, s: int, e: int, tag: str) -> float:
+    """How much LAC's emissions make ``s..e`` exactly one word of ``tag``: P(B at s) x P(I inside) x P(not I after)."""
+    if not text:
+        return 0.0
+    probs = lac_probabilities(text)
+    b, i = LAC_SOFT[tag]
+    p = float(probs[s, b])
+    for k in range(s + 1, e + 1):
+        p *= float(probs[k, i])
+    if e + 1 < len(text):
+        p *= 1.0 - float(probs[e + 1, i])
+    return p
+
+
 def _boundaries(words: Sequence[tuple[str, str]], length: int) -> tuple[tuple[int, ...], frozenset[int], frozenset[int]] | None:
     word_of: list[int] = []
     starts, ends = set(), set()
@@ -192,6 +221,12 @@ def span_features(turn: TurnInfo, s: int, e: int, turn_index: int, ctx: Context)
         f.append(f"inlac={turn.lac[turn.lac_of[s]][1]}")
     else:
         f.append("laccut")
+    for tag in LAC_SOFT:
+        p = lac_soft(text, s, e, tag)
+        if p >= 0.02:
+            bucket = next(i for i, b in enumerate(NAME_BUCKETS) if p < b)
+            f.append(f"lac{tag}={bucket}")
+            f.append(f"lac{tag}={bucket}|len={min(n, 4)}")
     cls = PRONOUN_CLASS.get(span)
     if cls:
         f.append(f"pron={cls}")
@@ -232,6 +267,8 @@ def mention_class(text: str, ctx: Context, lac: str | None = None) -> str:
     cls = PRONOUN_CLASS.get(text)
     if cls:
         return cls
+    if text.endswith("自己") and text[:-2] in PRONOUN_CLASS:  # 他自己 is 他, reflexive
+        return PRONOUN_CLASS[text[:-2]]
     if text[0] in "我你他她" and len(text) > 1 and text[1:2] not in "们俩":
         return "POSS"
     if lac == "PER" or ctx.name_evidence(text):
@@ -263,6 +300,8 @@ def pair_features(a: MentionInfo, b: MentionInfo, distance: int) -> list[str]:
         f.append(f"nested|{a.cls}|{b.cls}")
     if {a.cls, b.cls} == {"HE", "SHE"}:
         f.append("gender_clash")
+    if b.cls == "SELF" and a.turn == b.turn and a.span[1] < b.span[0]:  # 自己 right after its antecedent
+        f.append(f"selfgap={min(b.span[0] - a.span[1] - 1, 3)}")
     return f
 
 

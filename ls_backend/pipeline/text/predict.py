@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from exports.dialogue import Cluster, Dialogue
+from ls_backend.pipeline.text.groups import group_links
 from ls_backend.pipeline.text.model import TextModel
 
 
@@ -15,11 +16,21 @@ def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = N
     """
     if any(len(tok) != 1 for t in dialogue.turns for tok in t.tokens):
         raise ValueError(f"{dialogue.doc_key}: sentences: the embedded text model needs one token per character")
-    _, clusters = model.predict([t.text for t in dialogue.turns], title if title is not None else dialogue.title)
+    texts = [t.text for t in dialogue.turns]
+    _, clusters = model.predict(texts, title if title is not None else dialogue.title)
     predicted = replace(
         dialogue,
-        clusters=tuple(Cluster(tuple(c)) for c in clusters.clusters),
+        clusters=labelled_clusters("".join(texts), clusters.clusters),
         boxes=(),
         layout=None,
     )
     return predicted, clusters.confidence
+
+
+def labelled_clusters(text: str, clusters) -> tuple[Cluster, ...]:
+    """Clusters with entity label "none", except a group of two (他俩 ...) and its members (see ``groups.py``):
+    the members keep the numbers they would be shown under (their position), the group takes both (``C1C2``)."""
+    labels = ["none"] * len(clusters)
+    for g, (a, b) in group_links(text, clusters).items():
+        labels[a], labels[b], labels[g] = f"C{a + 1}", f"C{b + 1}", f"C{a + 1}C{b + 1}"
+    return tuple(Cluster(tuple(c), label) for c, label in zip(clusters, labels))
