@@ -17,6 +17,7 @@ from exports.dialogue import Dialogue
 from ls_backend.pipeline.model_files import read_model, write_model
 from ls_backend.pipeline.text import features as F
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
+from ls_backend.pipeline.text.decoding import best_first
 from ls_backend.pipeline.text.linear import LinearModel, fit
 
 log = logging.getLogger(__name__)
@@ -106,30 +107,16 @@ class TextModel:
     def cluster(self, turn_texts: Sequence[str], title: str | None, mentions: Mentions) -> Clusters:
         """Best-first clustering: each mention joins its most likely antecedent if likely enough."""
         infos = _mention_infos(turn_texts, title, mentions.spans, self.gazetteer)
-        parent = list(range(len(infos)))
 
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        certainty = [abs(2 * p - 1) for p in mentions.scores]
-        for j in range(1, len(infos)):
+        def antecedent(j: int) -> tuple[int, float]:
             best, best_p = -1, 0.0
             for i in range(j):
                 p = self.pair.score(F.pair_features(infos[i], infos[j], j - i))
                 if p > best_p:
                     best, best_p = i, p
-            certainty.append(abs(2 * best_p - 1) if best >= 0 else 1.0)
-            if best >= 0 and best_p >= self.link_threshold:
-                parent[root(j)] = root(best)
-        groups: dict[int, list[tuple[int, int]]] = {}
-        for i, m in enumerate(infos):
-            groups.setdefault(root(i), []).append(m.span)
-        clusters = tuple(tuple(g) for g in sorted(groups.values(), key=lambda g: g[0]))
-        confidence = sum(certainty) / len(certainty) if certainty else 1.0
-        return Clusters(clusters, round(min(1.0, max(0.0, confidence)), 6))
+            return best, best_p
+
+        return best_first([m.span for m in infos], mentions.scores, antecedent, self.link_threshold)
 
     def predict(self, turn_texts: Sequence[str], title: str | None = None) -> tuple[Mentions, Clusters]:
         """Mentions and clusters. A first- or second-person pronoun (我, 你, 我们, 你们) that links to nothing

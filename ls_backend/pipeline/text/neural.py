@@ -34,6 +34,7 @@ from typing import Any
 
 from exports.dialogue import Dialogue
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
+from ls_backend.pipeline.text.decoding import best_first
 from ls_backend.pipeline.text.features import PRONOUN_CLASS
 
 log = logging.getLogger(__name__)
@@ -257,27 +258,14 @@ class NeuralCoref:
             if not spans:
                 return Mentions((), ()), Clusters((), round(float((1 - p_start).clamp(0, 1).mean()), 6))
             scores = self._antecedents(chars, spans, text)
-        parent = list(range(len(spans)))
 
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        certainty = [abs(2 * p - 1) for p in probs]
-        for j in range(1, len(spans)):
+        def antecedent(j: int) -> tuple[int, float]:
             best = int(torch.argmax(scores[:j, j]))
-            p = float(torch.sigmoid(scores[best, j]))
-            certainty.append(abs(2 * p - 1))
-            if p > 0.5:
-                parent[root(j)] = root(best)
-        groups: dict[int, list[tuple[int, int]]] = {}
-        for i, s in enumerate(spans):
-            groups.setdefault(root(i), []).append(s)
-        clusters = tuple(tuple(g) for g in sorted(groups.values(), key=lambda g: g[0]))
-        confidence = round(min(1.0, max(0.0, sum(certainty) / len(certainty))), 6)
-        return Mentions(tuple(spans), tuple(round(min(1.0, p), 6) for p in probs)), Clusters(clusters, confidence)
+            return best, float(torch.sigmoid(scores[best, j]))
+
+        # a positive score links (p > 0.5); the mention probabilities are start x end
+        clusters = best_first(spans, [min(1.0, p) for p in probs], antecedent, math.nextafter(0.5, 1.0))
+        return Mentions(tuple(spans), tuple(round(min(1.0, p), 6) for p in probs)), clusters
 
     def _antecedents(self, chars, spans: Sequence[tuple[int, int]], text: str):
         import torch

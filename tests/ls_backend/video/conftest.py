@@ -82,3 +82,19 @@ def small_clips(folder, count: int) -> list[str]:
         render(folder / f"clip{i}.mp4", placements, size=(640, 360), fps=30, frame_count=60)
         names.append(f"clip{i}.mp4")
     return names
+
+
+def video_project(ls_server, lines: list[str], videos, src, title: str) -> int:
+    """A Label Studio project of release ``lines`` (written to ``src``) whose videos lie in ``videos`` under
+    the server's document root, created by `ls-backend project create`; returns its id."""
+    import contextlib
+    import io
+
+    from ls_backend.cli import main as ls_main
+
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", title,
+                        "--from", str(src), "--video-root", str(videos), "--document-root", str(ls_server.document_root)]) == 0
+    return int(out.getvalue().strip().splitlines()[-1])

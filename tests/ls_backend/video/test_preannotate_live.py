@@ -1,17 +1,15 @@
 """`ls-backend preannotate` against a real Label Studio 1.23.2 serving the videos from local files."""
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import shutil
 
 import pytest
 
-from ls_backend.cli import main as ls_main
 from ls_backend.config import Config
 from ls_backend.preannotate import preannotate
 from exports import release
+from tests.ls_backend.video.conftest import video_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
 
@@ -31,13 +29,7 @@ def test_preannotate_a_project_with_videos(ls_server, ls_client, release_lines, 
     shutil.copy(scene_video[0], videos / f"{keys[0]}.mp4")
     shutil.copy(scene_video[0], videos / f"{keys[1]}.mp4")  # the same clip twice: analysed once
     (videos / f"{keys[2]}.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
-    src = tmp_path / "three.jsonl"
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", "preannotate",
-                        "--from", str(src), "--video-root", str(videos), "--document-root", str(ls_server.document_root)]) == 0
-    project_id = int(out.getvalue().strip().splitlines()[-1])
+    project_id = video_project(ls_server, lines, videos, tmp_path / "three.jsonl", "preannotate")
 
     config = Config(data_dir=tmp_path / "backend")
     assert preannotate(config, ls_server.url, ls_server.token, project_id) == 1  # one video cannot be decoded

@@ -3,9 +3,7 @@ these tests): the same predictions as the local path, a worker killed mid-job, a
 from __future__ import annotations
 
 import collections
-import io
 import json
-import contextlib
 import logging
 import os
 import signal
@@ -18,7 +16,7 @@ from ls_backend.cli import main as ls_main
 from ls_backend.config import Config
 from ls_backend.preannotate import preannotate
 from ls_backend.store import Store
-from tests.ls_backend.video.conftest import small_clips
+from tests.ls_backend.video.conftest import small_clips, video_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
 
@@ -52,13 +50,7 @@ def test_preannotate_on_ray_survives_a_killed_worker(ray_cluster, ls_server, ls_
     for key, name in zip(keys, small_clips(tmp_path, 5)):
         (tmp_path / name).rename(videos / f"{key}.mp4")
     (videos / f"{keys[5]}.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
-    src = tmp_path / "six.jsonl"
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", "preannotate on ray",
-                        "--from", str(src), "--video-root", str(videos), "--document-root", str(ls_server.document_root)]) == 0
-    project_id = int(out.getvalue().strip().splitlines()[-1])
+    project_id = video_project(ls_server, lines, videos, tmp_path / "six.jsonl", "preannotate on ray")
 
     saved = collections.Counter()
     save = Store.save_video_result
