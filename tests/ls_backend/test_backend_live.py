@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from exports import labelstudio, release
+from ls_backend.config import Config
+from ls_backend.pipeline.text.model import SHIPPED, TextModel
+from ls_backend.pipeline.text.predict import predict_dialogue
 from ls_backend.cli import main as ls_main
 from tests.support.backend import running_backend
 
@@ -45,10 +48,16 @@ def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend,
     # project create asked Label Studio to retrieve predictions from the backend for every task
     tasks = list(ls_client.tasks.list(project=project_id, fields="all"))
     assert len(tasks) == 10
-    for task in tasks:
+    model, mentions = TextModel.load(SHIPPED), 0
+    for i, task in enumerate(tasks):
         shown = [p if isinstance(p, dict) else p.dict() for p in task.predictions]  # what the editor shows
         assert [p["model_version"] for p in shown] == [version], task.id
-        assert any(r["from_name"] == "mention" for r in shown[0]["result"])
+        proposed, _ = predict_dialogue(model, labelstudio.read_task({"id": task.id, "data": task.data}, i, Config().max_dialogue_chars))
+        text = "".join(t.text for t in proposed.turns)
+        expected = sorted(text[s : e + 1] for c in proposed.clusters for s, e in c.spans)  # what the model proposes
+        assert sorted(r["value"]["text"] for r in shown[0]["result"] if r["from_name"] == "mention") == expected, task.id
+        mentions += len(expected)
+    assert mentions >= 10
     backend_row = next(iter(ls_client.ml.list(project=project_id)))
     assert backend_row.model_version == version
 
