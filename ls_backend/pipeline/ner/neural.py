@@ -135,7 +135,7 @@ def train_neural(posts: Sequence[Post], encoder: str | Path, out: str | Path, *,
                 loss.backward()
                 optim.step()
             schedule.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
