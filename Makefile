@@ -43,6 +43,8 @@ bench: $(STAMP)
 	$(PY) bench/backend_bench.py
 	$(PY) bench/agreement_bench.py
 	$(PY) bench/video_bench.py
+	$(PY) bench/text_bench.py
+	$(PY) bench/scale_bench.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache .hypothesis

@@ -8,7 +8,7 @@ the auto-accepted dialogues and of those the expert resolved in the review proje
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,17 +92,17 @@ def _review_task(adj, a: Annotation, b: Annotation) -> dict[str, Any]:
     return task
 
 
-def review_project(client: Any, title: str, project_id: int | None) -> int:
-    """The review project: given, found by title, or created with the review config."""
+def review_project(client: Any, title: str, project_id: int | None, label_config: str | None = None,
+                   description: str = "MCR Studio adjudication: decide the listed conflicts; the agreed parts are pre-filled") -> int:
+    """The review project: given, found by title, or created with the review config (default: the dialogues')."""
     if project_id is not None:
         return project_id
     for p in every(client.projects.list):
         if p.title == title:
             return p.id
     project = client.projects.create(
-        title=title, label_config=templates.review_config(), maximum_annotations=1, show_collab_predictions=True,
-        model_version=DRAFT_VERSION,
-        description="MCR Studio adjudication: decide the listed conflicts; the agreed parts are pre-filled",
+        title=title, label_config=label_config or templates.review_config(), maximum_annotations=1, show_collab_predictions=True,
+        model_version=DRAFT_VERSION, description=description,
     )
     return project.id
 
@@ -196,8 +196,11 @@ def expert_annotation(client: Any | None, item: Item, counts: dict[str, int], pr
     return task, max(anns, key=lambda a: str(a.get("updated_at") or a.get("created_at") or ""))
 
 
-def collect_gold(state: State, client: Any | None, out: Path) -> dict[str, Any]:
-    """Write gold for every decided dialogue, in the order they were adjudicated."""
+def gold_lines(state: State, client: Any | None, expert_line: Callable[[Any, dict], str]) -> tuple[list[str], dict[str, int], list[str]]:
+    """The gold line of every decided item, in the order they were adjudicated: the auto-accepted ones as stored, the
+    reviewed ones from the expert's annotation (``expert_line(task, annotation)``, recorded as resolved when new);
+    items whose annotations changed, or still waiting for the expert, are counted and reported, not written.
+    Shared by the dialogue and post campaigns. Returns (lines, counts, problems)."""
     lines, problems = [], []
     counts = {"auto": 0, "expert": 0, "pending": 0, "changed": 0}
     for item in state.items():
@@ -213,13 +216,19 @@ def collect_gold(state: State, client: Any | None, out: Path) -> dict[str, Any]:
         if found is None:
             continue
         task, ann = found
-        d = labelstudio.from_task({"id": task.id, "data": task.data}, ann.get("result") or [])
-        line = release.to_line(d)
+        line = expert_line(task, ann)
         lines.append(line)
         counts["expert"] += 1
         if item.status == "review" or item.gold_line != line:
             item.status, item.gold_line = "resolved", line
             state.save(item, [Decision(doc_key=item.doc_key, kind="expert", decided_by=labelstudio.annotator_name(ann),
                                        detail={"conflicts": len(item.conflicts)}, sources=[f"review task {item.review_task}, annotation {ann.get('id')}"])])
+    return lines, counts, problems
+
+
+def collect_gold(state: State, client: Any | None, out: Path) -> dict[str, Any]:
+    """Write gold for every decided dialogue, in the order they were adjudicated."""
+    lines, counts, problems = gold_lines(state, client, lambda task, ann: release.to_line(
+        labelstudio.from_task({"id": task.id, "data": task.data}, ann.get("result") or [])))
     write_lines(out, lines)
     return {"counts": counts, "problems": problems, "written": len(lines)}

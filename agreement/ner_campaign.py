@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import templates
-from agreement.campaign import DRAFT_VERSION, expert_annotation, send_to_review
+from agreement import campaign
+from agreement.campaign import DRAFT_VERSION, gold_lines, send_to_review
 from agreement.state import Decision, Item, State
 from exports.bio import BioLayout, write_bio
-from exports.labelstudio import annotator_name
 from exports.labelstudio import post as post_task
-from exports.ls_client import every
 from exports.posts import Entity, Post
 
 log = logging.getLogger(__name__)
@@ -67,14 +66,9 @@ def _post_from_json(text: str) -> Post:
 
 
 def review_project(client: Any, title: str, project_id: int | None) -> int:
-    if project_id is not None:
-        return project_id
-    for p in every(client.projects.list):
-        if p.title == title:
-            return p.id
-    project = client.projects.create(title=title, label_config=templates.ner_review_config(), maximum_annotations=1, show_collab_predictions=True,
-                                      model_version=DRAFT_VERSION, description="MCR Studio adjudication of post NER: decide the listed conflicts")
-    return project.id
+    """The post review project (:func:`agreement.campaign.review_project` with the post review config)."""
+    return campaign.review_project(client, title, project_id, templates.ner_review_config(),
+                                   "MCR Studio adjudication of post NER: decide the listed conflicts")
 
 
 def run_adjudication(annotators: Mapping[str, Mapping[str, Post]], layout: BioLayout, state: State, state_dir: Path, client: Any | None, *,
@@ -137,29 +131,8 @@ def collect_gold(state: State, state_dir: Path, client: Any | None, out: Path) -
     raw = json.loads((state_dir / LAYOUT_FILE).read_text(encoding="utf-8")) if (state_dir / LAYOUT_FILE).exists() else {}
     layout = BioLayout(prefix=raw.get("prefix", "WID:"), newline=raw.get("newline", "\n"), final_newline=raw.get("final_newline", True),
                        head_blanks=raw.get("head_blanks", 0), blanks=dict(raw.get("blanks", {})))
-    posts, problems = [], []
-    counts = {"auto": 0, "expert": 0, "pending": 0, "changed": 0}
-    for item in state.items():
-        if item.status == "changed":
-            counts["changed"] += 1
-            problems.append(f"{item.doc_key}: annotations changed after adjudication; not in gold until re-adjudicated")
-            continue
-        if item.status == "gold":
-            posts.append(_post_from_json(item.gold_line))
-            counts["auto"] += 1
-            continue
-        found = expert_annotation(client, item, counts, problems)
-        if found is None:
-            continue
-        task, ann = found
-        post = post_task.from_task({"id": task.id, "data": task.data}, ann.get("result") or [])
-        posts.append(post)
-        counts["expert"] += 1
-        line = _post_json(post)
-        if item.status == "review" or item.gold_line != line:
-            item.status, item.gold_line = "resolved", line
-            state.save(item, [Decision(doc_key=item.doc_key, kind="expert", decided_by=annotator_name(ann), detail={"conflicts": len(item.conflicts)},
-                                       sources=[f"review task {item.review_task}, annotation {ann.get('id')}"])])
-    layout.final_newline = raw.get("final_newline", True)
+    lines, counts, problems = gold_lines(state, client, lambda task, ann: _post_json(
+        post_task.from_task({"id": task.id, "data": task.data}, ann.get("result") or [])))
+    posts = [_post_from_json(line) for line in lines]
     write_bio(out, posts, layout)
     return {"counts": counts, "problems": problems, "written": len(posts)}

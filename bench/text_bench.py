@@ -35,7 +35,6 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import torch
-    from transformers import BertConfig, BertModel
 
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues
@@ -53,8 +52,7 @@ def main() -> None:
     chars = sum(len(t) for t in texts) / len(texts)
 
     with tempfile.TemporaryDirectory(prefix="text-bench-") as tmp:
-        enc = tiny_bert(Path(tmp) / "bert-base", texts, layers=1, hidden=32)  # the character tokenizer ...
-        BertModel(BertConfig(vocab_size=len((enc / "vocab.txt").read_text(encoding="utf-8").splitlines()))).save_pretrained(enc)  # ... a base-size encoder
+        enc = tiny_bert(Path(tmp) / "bert-base", texts, layers=12, hidden=768, heads=12, intermediate=3072)  # BERT-base's shape
         model = NeuralCoref.from_encoder(enc, args.device)
         params = sum(p.numel() for p in model.encoder.parameters()) + sum(p.numel() for p in model.heads.parameters())
         optim = torch.optim.AdamW([{"params": list(model.encoder.parameters()), "lr": 2e-5},

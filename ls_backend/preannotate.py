@@ -37,7 +37,7 @@ def _has_video(prediction: dict) -> bool:
     return any(r.get("from_name") == T.BOX for r in prediction.get("result") or [])
 
 
-def preannotate(config: Config, url: str, api_key: str, project: int, *, workers: int | None = 1, ray: str | None = None) -> int:
+def preannotate(config: Config, url: str, api_key: str, project: int, *, workers: int | None = None, ray: str | None = None) -> int:
     """Returns the exit status: 0 when every task got its prediction with video, 1 when some video failed."""
     client = connect(url, api_key)
     backend = Backend(config, own_trainer=False)

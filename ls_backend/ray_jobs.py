@@ -48,9 +48,6 @@ class VideoWorker:
             analysis, error = analyse_path(self.pipeline, f.name)
         return analysis, error.replace(f.name, name) if error else None  # the driver's name of the clip
 
-    def pid(self) -> int:
-        return os.getpid()
-
 
 def _has_token() -> bool:
     return bool(os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")

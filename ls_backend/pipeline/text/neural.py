@@ -197,6 +197,8 @@ class NeuralCoref:
     # -- encoding --------------------------------------------------------------------
     def _encode(self, turn_texts: Sequence[str]):
         """Character representations [n_chars, hidden] of the dialogue, and each character's turn."""
+        import torch
+
         words: list[str] = []
         char_of_word: list[int] = []  # word index -> dialogue character (-1 for a speaker marker)
         turn_of: list[int] = []
@@ -221,11 +223,9 @@ class NeuralCoref:
                 first[i] = last
             last = first[i]
         hidden = self.encoder(**{k: v.to(self.device) for k, v in enc.items()}).last_hidden_state[0]
-        import torch
-
         return hidden[torch.tensor(first, device=self.device)], turn_of
 
-    def _candidates(self, turn_of: Sequence[int], text: str, starts: Sequence[int]) -> list[tuple[int, int]]:
+    def _candidates(self, turn_of: Sequence[int], starts: Sequence[int]) -> list[tuple[int, int]]:
         out = []
         for s in starts:
             for e in range(s, min(len(turn_of), s + self.max_span)):
@@ -246,7 +246,7 @@ class NeuralCoref:
             chars = chars.float()
             p_start = torch.sigmoid(self.heads.start_logits(chars)).cpu()
             starts = [i for i in range(len(text)) if p_start[i] > 0.5]
-            cands = self._candidates(turn_of, text, starts)
+            cands = self._candidates(turn_of, starts)
             spans, probs = [], []
             if cands:
                 t = torch.tensor(cands, device=self.device)
@@ -289,7 +289,7 @@ class NeuralCoref:
         for s, _ in gold_spans:
             start_target[s] = 1.0
         loss = F.binary_cross_entropy_with_logits(self.heads.start_logits(chars), start_target)
-        cands = self._candidates(turn_of, text, sorted({s for s, _ in gold_spans}))
+        cands = self._candidates(turn_of, sorted({s for s, _ in gold_spans}))
         if cands:
             t = torch.tensor(cands, device=self.device)
             gold = set(gold_spans)

@@ -112,6 +112,7 @@ def test_the_backend_serves_the_neural_kind_and_fine_tunes_it_in_the_trainer_pro
     from ls_backend.app import create_app
     from ls_backend.config import Config
     from ls_backend.service import Backend
+    from ls_backend.trainer import me
 
     _, dialogues = eight
     config = Config(data_dir=tmp_path / "backend", text_model=trained, device="cpu", retrain_debounce=0.2)
@@ -132,14 +133,7 @@ def test_the_backend_serves_the_neural_kind_and_fine_tunes_it_in_the_trainer_pro
     assert service.trainer.wait_idle(300)
     row = service.store.active_version()
     assert row.version != info["version"] and row.version.endswith("-a1")
-    assert row.info["kind"] == "neural" and row.info["trained_in"] != service_pid()
+    assert row.info["kind"] == "neural" and row.info["trained_in"] != me()  # trained in the trainer process
     (again,) = client.post("/predict", json={"tasks": [task]}).json["results"]
     assert again["model_version"] == row.version
     service.close()
-
-
-def service_pid() -> str:
-    import os
-    import socket
-
-    return f"{socket.gethostname()}:{os.getpid()}"
