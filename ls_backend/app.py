@@ -111,11 +111,11 @@ def predict():
         try:
             if ner or post_task.is_post_task(task):  # a post NER project: routed by its labeling config or its tasks' data
                 post = post_task.read_task(task, i, backend.config.max_dialogue_chars)
-                predicted, score, version = backend.ner.predict(post)
+                predicted, score, version = backend.ner.predict(post, req.project_of(task))
                 results.append(post_task.to_prediction(predicted, score, version))
                 continue
             dialogue = labelstudio.read_task(task, i, backend.config.max_dialogue_chars)
-            results.append(labelstudio.to_prediction(backend.predictor.predict(dialogue)))
+            results.append(labelstudio.to_prediction(backend.predictor.predict(dialogue, req.project_of(task))))
         except ValueError as exc:  # LabelStudioFormatError: the task; ValueError: more clusters than the template offers
             errors += 1
             backend.stats.count("task_errors")

@@ -4,7 +4,7 @@
                               [--with-annotations | --with-predictions VERSION]
                               [--video-root DIR [--document-root DIR] | --video-url-prefix URL]
                               [--ml-backend URL] [--skip-invalid]
-    ls-backend start | status | preannotate | predict | train | evaluate | train-align | evaluate-align
+    ls-backend start | status | preannotate | predict | train | evaluate | simulate | train-align | evaluate-align
     ls-backend project create | train | predict | evaluate --task ner ...   (post NER on BIO files; see the README)
 
 The Label Studio URL and key: ``--url`` / ``--api-key``, else ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY``,
@@ -21,14 +21,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from ls_backend.commands import evaluate, evaluate_align, predict, preannotate, project, start, status, train, train_align
+from ls_backend.commands import evaluate, evaluate_align, predict, preannotate, project, simulate, start, status, train, train_align
 from ls_backend.commands.errors import exit_code
 
 log = logging.getLogger("ls_backend")
 
 #: command name -> its module (``add_parser``, ``run``), in the order ``--help`` lists them.
 COMMANDS = {"project": project, "status": status, "start": start, "train": train, "predict": predict, "preannotate": preannotate,
-            "train-align": train_align, "evaluate-align": evaluate_align, "evaluate": evaluate}
+            "train-align": train_align, "evaluate-align": evaluate_align, "evaluate": evaluate, "simulate": simulate}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,11 @@ class Config:
     basic_auth_user: str | None = None
     basic_auth_pass: str | None = None
     retrain_debounce: float = 10.0  # seconds without a new annotation before retraining
+    text_training_data: Path | None = None  # the base dialogues of text retraining (gzipped JSON lines); default: the shipped ones
+    # -- learning within a campaign (chosen by `ls-backend simulate` on train folds; docs/experiments.md) --
+    annotation_weight: float = 1.0  # how much a project's annotation counts against a shipped training example when retraining
+    project_memory: bool = True  # use a project's annotations at its next /predict (names marked, strings left unmarked)
+    memory_prior_weight: float = 1.0  # how many annotations the model's own probability counts for in the memory
     max_dialogue_chars: int = 4000
     max_request_bytes: int = 16 * 1024 * 1024
     version_check_seconds: float = 0.0  # how stale a worker's idea of the active model may be (0: every request asks the store)
@@ -111,10 +116,20 @@ class Config:
                 continue
             raw = values[f.name]
             try:
-                if f.name in ("data_dir", "text_model", "ner_model", "ner_training_data", "head_detector", "media_root", "align_scorer", "clip_checkpoint"):
+                if f.name in ("data_dir", "text_model", "ner_model", "ner_training_data", "text_training_data", "head_detector", "media_root",
+                              "align_scorer", "clip_checkpoint"):
                     typed[f.name] = Path(raw) if raw not in (None, "") else None
-                elif f.name in ("retrain_debounce", "version_check_seconds", "video_sample_fps"):
+                elif f.name in ("retrain_debounce", "version_check_seconds", "video_sample_fps", "annotation_weight", "memory_prior_weight"):
                     typed[f.name] = float(raw)
+                    if f.name in ("annotation_weight", "memory_prior_weight") and not typed[f.name] > 0:
+                        raise ValueError(f.name)
+                elif f.name == "project_memory":
+                    if isinstance(raw, str) and raw.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                        typed[f.name] = raw.lower() in ("1", "true", "yes", "on")
+                    elif isinstance(raw, bool):
+                        typed[f.name] = raw
+                    else:
+                        raise ValueError(f.name)
                 elif f.name == "person_threshold":
                     typed[f.name] = None if raw in (None, "") else float(raw)
                 elif f.name in ("max_dialogue_chars", "max_request_bytes", "max_video_bytes"):

@@ -18,6 +18,7 @@ from typing import Any
 from exports.dialogue import Dialogue
 from exports.prediction import Prediction
 from ls_backend.config import Config
+from ls_backend.memory import ProjectMemories
 from ls_backend.pipeline.propose import propose
 from ls_backend.pipeline.video.artifacts import VideoAnalysis
 from ls_backend.pipeline.video.pipeline import VideoSettings
@@ -29,11 +30,12 @@ log = logging.getLogger(__name__)
 
 
 class Predictor:
-    def __init__(self, config: Config, store: Store, registry: ModelRegistry, stats: Stats) -> None:
+    def __init__(self, config: Config, store: Store, registry: ModelRegistry, stats: Stats, memories: ProjectMemories | None = None) -> None:
         self.config = config
         self.store = store
         self.registry = registry
         self.stats = stats
+        self.memories = memories or ProjectMemories(config, store)
         self.video_settings = VideoSettings.from_config(config)
         self._align = None
 
@@ -46,8 +48,9 @@ class Predictor:
             self._align = AlignService.from_config(self.config, self.store)
         return self._align
 
-    def predict(self, dialogue: Dialogue) -> Prediction:
-        """The prediction of one dialogue (its ``video``: the task's video reference, looked up in the store).
+    def predict(self, dialogue: Dialogue, project: int | None = None) -> Prediction:
+        """The prediction of one dialogue (its ``video``: the task's video reference, looked up in the store), with
+        the memory of its Label Studio ``project`` when given.
 
         Raises:
             ValueError: the dialogue does not suit the text model (the message names the dialogue).
@@ -56,7 +59,8 @@ class Predictor:
         version, model = self.registry.active()
         analysis, video_key = self.video_analysis(dialogue.video)
         aligner, state = self.align.aligner() if analysis is not None else (None, "-")
-        key = cache_key(dialogue, f"{version}|{video_key}|{state}")
+        memory = self.memories.of(project)
+        key = cache_key(dialogue, f"{version}|{video_key}|{state}|{memory.revision if memory else '-'}")
         cached = self.store.cached(key)
         prediction = None
         if cached is not None:
@@ -66,7 +70,7 @@ class Predictor:
             except ValueError as exc:  # written by an older version: predict again
                 log.warning("cached prediction %s unreadable (%s); predicting again", key[:12], exc)
         if prediction is None:
-            prediction = propose(model, version, dialogue, analysis, aligner)
+            prediction = propose(model, version, dialogue, analysis, aligner, memory=memory)
             self.store.cache(key, version, prediction.to_json())
         self.stats.latency(time.perf_counter() - started)
         self.stats.count("predictions")

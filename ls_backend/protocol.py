@@ -102,6 +102,12 @@ def _check_text(s: str, path: str) -> None:
 class PredictRequest:
     tasks: list[Any]
     label_config: str | None
+    project: int | None = None  # the Label Studio project (its memory is used); None when the request does not say
+
+    def project_of(self, task: Any) -> int | None:
+        """The task's own project id when it carries one, else the request's."""
+        own = task.get("project") if isinstance(task, dict) else None
+        return own if isinstance(own, int) and not isinstance(own, bool) and 0 <= own <= MAX_ID else self.project
 
 
 def predict_request(data: dict[str, Any]) -> PredictRequest:
@@ -111,7 +117,19 @@ def predict_request(data: dict[str, Any]) -> PredictRequest:
     if not isinstance(tasks, list):
         raise BadRequest(f"predict: 'tasks' must be a list of tasks, got {type(tasks).__name__}")
     config = data.get("label_config")
-    return PredictRequest(tasks, config if isinstance(config, str) and config.strip() else None)
+    return PredictRequest(tasks, config if isinstance(config, str) and config.strip() else None, _project(data.get("project")))
+
+
+def _project(value: Any) -> int | None:
+    """Label Studio sends ``"project": "<id>.<created timestamp>"``; an integer id is taken as well. Anything else
+    means no project (no memory), never an error: the prediction does not depend on it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value <= MAX_ID else None
+    if isinstance(value, str):
+        head = value.split(".", 1)[0]
+        if head.isascii() and head.isdigit() and int(head) <= MAX_ID:
+            return int(head)
+    return None
 
 
 def setup_request(data: dict[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ls_backend.config import Config
 from ls_backend.inbox import Inbox
+from ls_backend.memory import ProjectMemories
 from ls_backend.ner_predictor import NerPredictor
 from ls_backend.predictor import Predictor
 from ls_backend.registry import ModelRegistry
@@ -47,8 +48,9 @@ class Backend:
         if register:
             self.registry.register_initial()
         self.stats = Stats(self.store)
-        self.predictor = Predictor(config, self.store, self.registry, self.stats)
-        self.ner = NerPredictor(config, self.store, self.stats)
+        self.memories = ProjectMemories(config, self.store)
+        self.predictor = Predictor(config, self.store, self.registry, self.stats, self.memories)
+        self.ner = NerPredictor(config, self.store, self.stats, self.memories)
         self.trainer = Trainer(config, self.store, self.registry, lambda: self.predictor.align, self.predictor.video_analysis)
         self._trainer_process = TrainerProcess(config, idle_exit=IDLE_TRAINER_EXIT) if own_trainer else None
         if self._trainer_process is not None:
@@ -65,9 +67,10 @@ class Backend:
             self._trainer_process.ensure()
 
     def close(self) -> None:
-        """Stop the trainer process this backend started (if any)."""
+        """Stop the trainer process this backend started (if any) and the counters' background writer."""
         if self._trainer_process is not None:
             self._trainer_process.stop()
+        self.stats.close()
 
     def metrics(self) -> dict[str, Any]:
         """Counters and latencies of every worker (from the store), training runs, and what training

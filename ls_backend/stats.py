@@ -26,6 +26,15 @@ class Stats:
         self._lock = threading.Lock()
         self._dirty = False
         self._flusher: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def close(self) -> None:
+        """Write the counters one last time and stop the background writer (a backend that goes before its process)."""
+        self._stopped.set()
+        try:
+            self.flush()
+        except Exception:  # the store is gone already
+            log.debug("last write of this worker's counters failed", exc_info=True)
 
     def count(self, name: str, n: int = 1) -> None:
         """Add to a counter of this worker; a background thread writes the counters to the store within
@@ -33,7 +42,7 @@ class Stats:
         with self._lock:
             self.counts[name] += n
             self._dirty = True
-            if self._flusher is None or not self._flusher.is_alive():  # started lazily: after gunicorn's fork
+            if not self._stopped.is_set() and (self._flusher is None or not self._flusher.is_alive()):  # started lazily: after gunicorn's fork
                 self._flusher = threading.Thread(target=self._flush_loop, name="mcr-stats", daemon=True)
                 self._flusher.start()
 
@@ -41,8 +50,7 @@ class Stats:
         self.latencies.append(seconds)
 
     def _flush_loop(self) -> None:
-        while True:
-            time.sleep(FLUSH_SECONDS)
+        while not self._stopped.wait(FLUSH_SECONDS):
             try:
                 self.flush()
             except Exception:  # the store is busy or gone: try again at the next tick

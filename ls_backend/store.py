@@ -277,9 +277,22 @@ class Store:
             done = s.execute(update(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id).values(deleted=True, updated_at=_now()))
             return bool(done.rowcount)
 
-    def live_annotations(self) -> list[ReceivedAnnotation]:
+    def live_annotations(self, project_id: int | None = None) -> list[ReceivedAnnotation]:
+        """Every annotation not deleted (of one project, when given), in the order they arrived."""
         with self.session() as s:
-            return list(s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False)).order_by(ReceivedAnnotation.id)))
+            q = select(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False))
+            if project_id is not None:
+                q = q.where(ReceivedAnnotation.project_id == project_id)
+            return list(s.scalars(q.order_by(ReceivedAnnotation.id)))
+
+    def annotation_revision(self, project_id: int) -> str:
+        """Changes whenever an annotation of the project is stored, updated or deleted (keys the project memory)."""
+        with self.session() as s:
+            n, last, top = s.execute(select(func.count(), func.max(ReceivedAnnotation.updated_at), func.max(ReceivedAnnotation.id))
+                                     .where(ReceivedAnnotation.project_id == project_id)).one()
+            deleted = s.scalar(select(func.count()).select_from(ReceivedAnnotation)
+                               .where(ReceivedAnnotation.project_id == project_id, ReceivedAnnotation.deleted.is_(True))) or 0
+        return f"p{project_id}-n{n}-d{deleted}-i{top or 0}-{last.isoformat() if last else '-'}"
 
     def count_annotations(self) -> int:
         with self.session() as s:

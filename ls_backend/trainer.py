@@ -84,7 +84,8 @@ class Trainer:
         several annotations of one dialogue the latest counts)."""
         from ls_backend.pipeline.text.data import read_training_data
 
-        base, titles = read_training_data(TRAINING_DATA) if TRAINING_DATA.exists() else ([], {})
+        base_file = self.config.text_training_data or TRAINING_DATA
+        base, titles = read_training_data(base_file) if Path(base_file).exists() else ([], {})
         by_key = {d.doc_key: d for d in (annotated_dialogues(self.store) if annotated is None else annotated)}
         titles.update({k: d.title for k, d in by_key.items() if d.title})
         merged = [d for d in base if d.doc_key not in by_key] + list(by_key.values())
@@ -119,7 +120,8 @@ class Trainer:
                 start = NeuralCoref.load(self.store.active_version().path, self.config.device)  # a copy: the served one stays as is
                 model = train_neural(dialogues, start_from=start, out=path, epochs=NEURAL_EPOCHS, version=version, progress=False)
             else:
-                model = train(dialogues, titles, current.gazetteer, version=version, names=current.names)
+                weights = {d.doc_key: self.config.annotation_weight for d in annotated} if self.config.annotation_weight != 1.0 else None
+                model = train(dialogues, titles, current.gazetteer, version=version, names=current.names, weights=weights)
                 path = self.config.data_dir / "models" / version / "text_model.json"
                 model.save(path)
             self.registry.activate(version, path, model, trained_in=me())
@@ -142,7 +144,9 @@ class Trainer:
         base_file = self.config.ner_training_data or NER_SHIPPED / "training_posts.txt.gz"
         base, _ = read_bio(base_file) if Path(base_file).exists() else ([], None)
         by_id = {p.id: p for p in annotated}
-        posts = [p for p in base if p.id not in by_id] + list(by_id.values())
+        # the CRF takes no sample weights: an annotated post weighing w is trained on round(w) times
+        copies = max(1, round(self.config.annotation_weight))
+        posts = [p for p in base if p.id not in by_id] + [p for p in by_id.values() for _ in range(copies)]
         run = self.store.start_run(len(by_id))
         started = time.monotonic()
         version = time.strftime("ner-%Y%m%d-%H%M%S", time.gmtime()) + f"-a{len(by_id)}"

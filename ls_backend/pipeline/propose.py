@@ -14,6 +14,7 @@ from exports.dialogue import Dialogue
 from exports.prediction import Prediction
 from ls_backend.pipeline.align.aligner import Aligner
 from ls_backend.pipeline.align.link import linked_dialogue
+from ls_backend.pipeline.memory import Memory
 from ls_backend.pipeline.text.model import TextModel
 from ls_backend.pipeline.text.predict import predict_dialogue
 from ls_backend.pipeline.video.artifacts import VideoAnalysis
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def propose(model: TextModel, version: str, dialogue: Dialogue, analysis: VideoAnalysis | None = None,
-            aligner: Aligner | None = None, title: str | None = None) -> Prediction:
+            aligner: Aligner | None = None, title: str | None = None, memory: Memory | None = None) -> Prediction:
     """What the models propose for one dialogue.
 
     Args:
@@ -31,11 +32,12 @@ def propose(model: TextModel, version: str, dialogue: Dialogue, analysis: VideoA
         analysis: the video analysis of the task's clip, if there is one.
         aligner: links persons to clusters; without it (or when it fails) every person is proposed unlinked.
         title: the video title the text model reads (default: the dialogue's).
+        memory: the project's memory (names marked, strings left unmarked), applied before mentions are linked.
 
     Raises:
         ValueError: the dialogue does not suit the text model (tokens of several characters).
     """
-    predicted, confidence = predict_dialogue(model, dialogue, title)
+    predicted, confidence = predict_dialogue(model, dialogue, title, memory)
     if analysis is None:
         return Prediction(predicted, (), confidence, version)
     if aligner is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.dialogue import Dialogue
+from ls_backend.pipeline.memory import Memory
 from ls_backend.pipeline.model_files import read_model, write_model
 from ls_backend.pipeline.text import features as F
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 FORMAT = "mcr-text-model/1"
 DEICTIC = {"I", "YOU", "WE", "YOUPL"}
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "text_model.json"
+#: (mention, nested, link) thresholds of a trained model: 5-fold CV on train (README); the effort-chosen ones are in docs/
+THRESHOLDS = (0.25, 0.85, 0.6)
 
 
 @dataclass
@@ -83,8 +86,9 @@ class TextModel:
             offset += len(info.text)
         return out
 
-    def detect(self, turn_texts: Sequence[str], title: str | None) -> Mentions:
-        """Mentions: best spans first; a span may nest in a kept one (if likely enough), never cross it."""
+    def detect(self, turn_texts: Sequence[str], title: str | None, memory: Memory | None = None) -> Mentions:
+        """Mentions: best spans first; a span may nest in a kept one (if likely enough), never cross it. A project's
+        ``memory`` then drops strings its annotators do not mark and adds the ones they do (``pipeline/memory.py``)."""
         scored = sorted(self.mention_scores(turn_texts, title), key=lambda x: -x[1])
         kept: list[tuple[tuple[int, int], float]] = []
         for (s, e), p in scored:
@@ -101,6 +105,9 @@ class TextModel:
                     break
             if ok:
                 kept.append(((s, e), p))
+        if memory:
+            prob = dict(scored)
+            kept = memory.mentions("".join(turn_texts), kept, lambda span: prob.get(span, 0.0), turn_bounds(turn_texts))
         kept.sort()
         return Mentions(tuple(s for s, _ in kept), tuple(round(p, 6) for _, p in kept))
 
@@ -118,11 +125,11 @@ class TextModel:
 
         return best_first([m.span for m in infos], mentions.scores, antecedent, self.link_threshold)
 
-    def predict(self, turn_texts: Sequence[str], title: str | None = None) -> tuple[Mentions, Clusters]:
+    def predict(self, turn_texts: Sequence[str], title: str | None = None, memory: Memory | None = None) -> tuple[Mentions, Clusters]:
         """Mentions and clusters. A first- or second-person pronoun (我, 你, 我们, 你们) that links to nothing
         is dropped unless its mention probability reaches ``singleton_pronoun_threshold``: the data annotates
         我 / 你 mostly when they corefer with something (the video's own voice), rarely alone."""
-        mentions = self.detect(turn_texts, title)
+        mentions = self.detect(turn_texts, title, memory)
         clusters = self.cluster(turn_texts, title, mentions)
         text = "".join(turn_texts)
         prob = dict(zip(mentions.spans, mentions.scores))
@@ -133,6 +140,15 @@ class TextModel:
         kept = [(s, p) for s, p in zip(mentions.spans, mentions.scores) if s not in drop]
         return (Mentions(tuple(s for s, _ in kept), tuple(p for _, p in kept)),
                 Clusters(tuple(c for c in clusters.clusters if not (len(c) == 1 and c[0] in drop)), clusters.confidence))
+
+
+def turn_bounds(turn_texts: Sequence[str]) -> list[tuple[int, int]]:
+    """``[start, end)`` character ranges of the turns in the dialogue's text."""
+    out, offset = [], 0
+    for t in turn_texts:
+        out.append((offset, offset + len(t)))
+        offset += len(t)
+    return out
 
 
 def _mention_infos(turn_texts: Sequence[str], title: str | None, spans: Iterable[tuple[int, int]], gazetteer: frozenset[str]) -> list[F.MentionInfo]:
@@ -158,10 +174,15 @@ def _texts(d: Dialogue) -> list[str]:
     return [t.text for t in d.turns]
 
 
-def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], gazetteer: frozenset[str], names: LinearModel | None = None):
-    """(mention samples, mention labels, pair samples, pair labels)."""
-    ms, ml, ps, pl = [], [], [], []
+def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], gazetteer: frozenset[str], names: LinearModel | None = None,
+                      weights: Mapping[str, float] | None = None):
+    """(mention samples, mention labels, pair samples, pair labels, mention weights, pair weights); a dialogue's samples
+    weigh ``weights[doc_key]`` (default 1)."""
+    ms, ml, ps, pl, mw, pw = [], [], [], [], [], []
+    weights = weights or {}
     for d in dialogues:
+        w = float(weights.get(d.doc_key, 1.0))
+        n_ms, n_ps = len(ms), len(ps)
         if any(len(tok) != 1 for t in d.turns for tok in t.tokens):
             continue  # the embedded model works on characters
         title = titles.get(d.doc_key)
@@ -179,7 +200,9 @@ def training_examples(dialogues: Sequence[Dialogue], titles: Mapping[str, str], 
             for i in range(j):
                 ps.append(F.pair_features(infos[i], infos[j], j - i))
                 pl.append(int(cluster_of[infos[i].span] == cluster_of[infos[j].span]))
-    return ms, ml, ps, pl
+        mw += [w] * (len(ms) - n_ms)
+        pw += [w] * (len(ps) - n_ps)
+    return ms, ml, ps, pl, mw, pw
 
 
 def train(
@@ -189,19 +212,26 @@ def train(
     *,
     c_mention: float = 2.0,
     c_pair: float = 0.5,
-    thresholds: tuple[float, float, float] = (0.25, 0.85, 0.6),  # 5-fold CV on train (README)
+    thresholds: tuple[float, float, float] = THRESHOLDS,
     version: str | None = None,
     names: LinearModel | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> TextModel:
-    """Train the model on annotated dialogues (their clusters are the gold mentions and links)."""
+    """Train the model on annotated dialogues (their clusters are the gold mentions and links).
+
+    Args:
+        weights: doc_key -> how much that dialogue's samples count (default 1): a project's annotations weigh
+            more than the shipped data when the model learns in the loop.
+    """
     titles = titles or {}
     started = time.monotonic()
     gaz = frozenset(g for g in gazetteer if len(g) >= 2)
-    ms, ml, ps, pl = training_examples(dialogues, titles, gaz, names)
+    ms, ml, ps, pl, mw, pw = training_examples(dialogues, titles, gaz, names, weights)
     if sum(ml) == 0:
         raise ValueError("training data has no mention: annotate some dialogues first")
-    mention = fit(ms, ml, c=c_mention)
-    pair = fit(ps, pl, c=c_pair) if len(set(pl)) == 2 else LinearModel({}, -5.0)
+    weighted = any(w != 1.0 for w in mw)
+    mention = fit(ms, ml, c=c_mention, weights=mw if weighted else None)
+    pair = fit(ps, pl, c=c_pair, weights=pw if weighted else None) if len(set(pl)) == 2 else LinearModel({}, -5.0)
     seconds = time.monotonic() - started
     info = {
         "version": version or time.strftime("text-%Y%m%d-%H%M%S"),

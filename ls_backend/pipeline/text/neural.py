@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.dialogue import Dialogue
+from ls_backend.pipeline.memory import Memory
 from ls_backend.pipeline.text.artifacts import Clusters, Mentions
 from ls_backend.pipeline.text.decoding import best_first
 from ls_backend.pipeline.text.features import PRONOUN_CLASS
@@ -235,7 +236,8 @@ class NeuralCoref:
         return out
 
     # -- prediction ------------------------------------------------------------------
-    def predict(self, turn_texts: Sequence[str], title: str | None = None) -> tuple[Mentions, Clusters]:
+    def predict(self, turn_texts: Sequence[str], title: str | None = None, memory: Memory | None = None) -> tuple[Mentions, Clusters]:
+        """Mentions and clusters; a project's ``memory`` edits the mentions before they are linked (``pipeline/memory.py``)."""
         import torch
 
         text = "".join(turn_texts)
@@ -255,6 +257,11 @@ class NeuralCoref:
                     if pe > 0.5:
                         spans.append((s, e))
                         probs.append(float(p_start[s]) * pe)
+            if memory:
+                from ls_backend.pipeline.text.model import turn_bounds
+
+                edited = memory.mentions(text, list(zip(spans, probs)), lambda span: 0.0, turn_bounds(turn_texts))
+                spans, probs = [sp for sp, _ in edited], [p for _, p in edited]
             if not spans:
                 return Mentions((), ()), Clusters((), round(float((1 - p_start).clamp(0, 1).mean()), 6))
             scores = self._antecedents(chars, spans, text)

@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from exports.dialogue import Cluster, Dialogue
+from ls_backend.pipeline.memory import Memory
 from ls_backend.pipeline.text.groups import group_links
 from ls_backend.pipeline.text.model import TextModel
 
 
-def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = None) -> tuple[Dialogue, float]:
-    """The dialogue with the model's clusters (entity label "none", no boxes) and the model's confidence.
+def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = None, memory: Memory | None = None) -> tuple[Dialogue, float]:
+    """The dialogue with the model's clusters (entity label "none", no boxes) and the model's confidence; ``memory``:
+    the project's (``pipeline/memory.py``), applied to the mentions before they are linked.
 
     Raises:
         ValueError: a turn has tokens of several characters (the embedded model reads characters).
@@ -17,7 +19,7 @@ def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = N
     if any(len(tok) != 1 for t in dialogue.turns for tok in t.tokens):
         raise ValueError(f"{dialogue.doc_key}: sentences: the embedded text model needs one token per character")
     texts = [t.text for t in dialogue.turns]
-    _, clusters = model.predict(texts, title if title is not None else dialogue.title)
+    _, clusters = model.predict(texts, title if title is not None else dialogue.title, memory=memory)
     predicted = replace(
         dialogue,
         clusters=labelled_clusters("".join(texts), clusters.clusters),
