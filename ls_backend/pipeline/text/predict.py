@@ -19,7 +19,8 @@ def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = N
     if any(len(tok) != 1 for t in dialogue.turns for tok in t.tokens):
         raise ValueError(f"{dialogue.doc_key}: sentences: the embedded text model needs one token per character")
     texts = [t.text for t in dialogue.turns]
-    _, clusters = model.predict(texts, title if title is not None else dialogue.title, memory=memory)
+    title = title if title is not None else dialogue.title
+    _, clusters = model.predict(texts, title, memory=memory) if memory else model.predict(texts, title)
     predicted = replace(
         dialogue,
         clusters=labelled_clusters("".join(texts), clusters.clusters),
