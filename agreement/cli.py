@@ -10,6 +10,8 @@
     agreement report --task ner A.txt B.txt [C.txt ...] [--json OUT] [--html OUT]    post NER: one BIO file per annotator
     agreement adjudicate --task ner A.txt B.txt C.txt --state DIR [--url URL --api-key KEY]
     agreement gold --task ner --state DIR --out GOLD.txt [--url URL --api-key KEY]
+    agreement compare KEY.jsonl A.jsonl B.jsonl [--task ner] [--shuffles 10000] [--seed 0] [--json OUT.json]
+        is B better than A on KEY? paired approximate randomization per figure, bootstrap 95 % intervals
     (adjudicate / gold: --database-url keeps the campaign record in PostgreSQL instead of SQLite in --state)
 
 Exit codes: 0 done; 1 done, with problems reported (they are listed, never a traceback);
@@ -63,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
     ls_client.add_options(g, " (to read the expert's decisions)")
     g.add_argument("--report", help="write what was decided how as JSON")
+
+    c = sub.add_parser("compare", help="two systems on one key: each figure with its 95 %% interval and the paired p-value of the difference")
+    c.add_argument("key", help="the gold: release JSONL (--task ner: a BIO file)")
+    c.add_argument("a", help="system A's output, same format")
+    c.add_argument("b", help="system B's output, same format")
+    c.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
+    c.add_argument("--shuffles", type=int, default=10_000, help="approximate-randomization shuffles (default: 10,000)")
+    c.add_argument("--seed", type=int, default=0, help="seed of the shuffles and the bootstrap (default: 0)")
+    c.add_argument("--json", dest="json_out", help="write the comparison as JSON")
     return p
 
 
@@ -234,14 +245,67 @@ def cmd_gold(args: argparse.Namespace) -> int:
             json.dump({"counts": c, "problems": result["problems"], "decisions": decisions}, fh, ensure_ascii=False, indent=1)
     return 1 if result["problems"] else 0
 
+def _read_documents(path: str, task: str, problems: list[str]) -> dict[str, Any]:
+    """Documents of one release / BIO file by doc_key / post id; problems are appended, duplicates keep the first."""
+    from exports.io import ReadReport, read_release
+
+    out: dict[str, Any] = {}
+    if task == "ner":
+        from exports.bio import BioFormatError, read_bio
+
+        try:
+            posts, _ = read_bio(path)
+        except (OSError, BioFormatError) as exc:
+            raise InputError(f"{path}: {exc}") from None
+        docs = [(None, p.id, p) for p in posts]
+    else:
+        report = ReadReport(str(path))
+        try:
+            docs = [(lineno, d.doc_key, d) for lineno, d in read_release(path, report)]
+        except OSError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        problems.extend(report.problems)
+    for lineno, key, doc in docs:
+        if key in out:
+            problems.append(f"{path}:{lineno or '?'}: {key}: a second document with this key, left out")
+            continue
+        out[key] = doc
+    return out
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from agreement import compare as C
+
+    if args.shuffles < 1:
+        raise InputError(f"--shuffles: expected at least 1, got {args.shuffles}")
+    problems: list[str] = []
+    key = _read_documents(args.key, args.task, problems)
+    gold = list(key.values())  # a document without mentions is gold too: what a system proposes there is wrong
+    if not any(d.entities if args.task == "ner" else d.clusters for d in gold):
+        raise InputError(f"{args.key}: no document has an annotation: the key must be gold")
+    ident = (lambda d: d.id) if args.task == "ner" else (lambda d: d.doc_key)
+    a = C.pair_up(gold, _read_documents(args.a, args.task, problems), ident, args.a, problems)
+    b = C.pair_up(gold, _read_documents(args.b, args.task, problems), ident, args.b, problems)
+    result = C.compare(gold, a, b, task=args.task, shuffles=args.shuffles, seed=args.seed)
+    result.update({"key": args.key, "a_file": args.a, "b_file": args.b, "problems": problems})
+    C.print_comparison(result, (Path(args.a).stem, Path(args.b).stem))
+    for problem in problems[:20]:
+        log.warning("%s", problem)
+    if len(problems) > 20:
+        log.warning("... and %d more problems (all in --json)", len(problems) - 20)
+    if args.json_out:
+        with atomic_writer(args.json_out) as fh:
+            json.dump(result, fh, ensure_ascii=False, indent=1)
+    return 1 if problems else 0
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    args.url, args.api_key = ls_client.connection(args.url, args.api_key, required=False) or (None, None)  # flags, else the environment
+    args.url, args.api_key = ls_client.connection(getattr(args, "url", None), getattr(args, "api_key", None), required=False) or (None, None)  # flags, else the environment
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        return {"report": cmd_report, "adjudicate": cmd_adjudicate, "gold": cmd_gold}[args.command](args)
+        return {"report": cmd_report, "adjudicate": cmd_adjudicate, "gold": cmd_gold, "compare": cmd_compare}[args.command](args)
     except InputError as exc:
         log.error("%s", exc)
         return 2
