@@ -15,14 +15,28 @@ if TYPE_CHECKING:
 Predictor = Callable[[Dialogue], Sequence[Sequence[tuple[int, int]]]]
 
 
-def evaluate(predict: Predictor, dialogues: Sequence[Dialogue]) -> dict[str, Any]:
-    """Micro-averaged scores of ``predict`` on gold ``dialogues`` (as the CoNLL scorer computes them)."""
+def evaluate(predict: Predictor, dialogues: Sequence[Dialogue], responses: list | None = None) -> dict[str, Any]:
+    """Micro-averaged scores of ``predict`` on gold ``dialogues`` (as the CoNLL scorer computes them), each F1
+    with its bootstrap 95 % interval over dialogues (``intervals_95``).
+
+    Args:
+        responses: when given, each dialogue's predicted clusters are appended to it (to compare systems).
+    """
+    from agreement.significance import bootstrap_interval, coref_components, coref_statistics
+
     corpus = CorpusScores()
+    pairs = []
     for d in dialogues:
-        corpus.add([list(c.spans) for c in d.clusters], [list(c) for c in predict(d)])
+        key, response = [list(c.spans) for c in d.clusters], [list(c) for c in predict(d)]
+        corpus.add(key, response)
+        pairs.append((key, response))
+        if responses is not None:
+            responses.append(response)
     out: dict[str, Any] = {k: corpus.as_dict()[k] for k in ("muc", "bcub", "ceafe", "mentions")}
     out["conll"] = {"f1": corpus.conll_f1}
     out["documents"] = corpus.documents
+    components, stats = coref_components(pairs), coref_statistics()
+    out["intervals_95"] = {k: list(bootstrap_interval(components, stats[k])) for k in ("conll", "muc", "bcub", "ceafe", "mentions")}
     return out
 
 
@@ -40,6 +54,7 @@ def cross_validate(
     seed: int = 0,
     names: LinearModel | None = None,
     progress: bool = True,
+    responses: list | None = None,
 ) -> dict[str, Any]:
     """K-fold cross-validation of the text model on annotated ``dialogues``.
 
@@ -68,7 +83,7 @@ def cross_validate(
         rest = [d for j, part in enumerate(dealt) if j != k for d in part]
         models.append(model_predictor(train(rest, titles, gazetteer, names=names, version=f"fold-{k + 1}"), titles))
     fold_of = {id(d): k for k, part in enumerate(dealt) for d in part}
-    out = evaluate(lambda d: models[fold_of[id(d)]](d), order)
+    out = evaluate(lambda d: models[fold_of[id(d)]](d), dialogues, responses)  # in the caller's order (micro-averages do not care)
     out["folds"] = folds
     out["seed"] = seed
     return out

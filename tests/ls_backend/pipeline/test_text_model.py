@@ -96,6 +96,20 @@ def test_train_predict_evaluate_commands(tmp_path, release_path, label_interface
     scores = json.loads((tmp_path / "e.json").read_text())
     assert {"text_model", "baseline"} <= set(scores) and scores["text_model"]["documents"] == 120
     assert set(scores["text_model"]) >= {"muc", "bcub", "ceafe", "conll", "mentions"}
+    lo, hi = scores["text_model"]["intervals_95"]["conll"]
+    assert lo <= scores["text_model"]["conll"]["f1"] <= hi
+
+    # --compare: a model against itself never differs; against the baseline, the differences of the figures above
+    base = ["evaluate", "--data", str(small), "--model", str(model_path), "--shuffles", "300", "--json", str(tmp_path / "c.json")]
+    assert ls_main([*base, "--compare", str(model_path)]) == 0
+    same = json.loads((tmp_path / "c.json").read_text())["comparison"]["figures"]
+    assert all(f["p_value"] == 1.0 and f["difference"] == 0 for f in same.values())
+    assert ls_main([*base, "--baseline", "--compare", "baseline"]) == 0
+    out = json.loads((tmp_path / "c.json").read_text())
+    conll = out["comparison"]["figures"]["conll"]
+    assert conll["difference"] == pytest.approx(out["baseline"]["conll"]["f1"] - out["text_model"]["conll"]["f1"])
+    assert conll["p_value"] < 0.05  # the baseline is far worse on 120 dialogues
+    assert ls_main([*base, "--compare", "baseline"]) == 2  # names a predictor that was not asked for
 
 
 def test_cross_validation_scores_every_dialogue_on_a_model_that_did_not_see_it(tmp_path, release_path, caplog):
