@@ -10,8 +10,10 @@ deleted, or a word they never take). The string's rate of being a mention in thi
 
 with ``a`` = :attr:`Memory.prior_weight` (how many annotations the model's own probability is worth). A proposal
 whose rate falls below 0.5 is dropped; an occurrence of a marked string the model did not propose is added
-when its rate reaches 0.5 (strings of at least :data:`MIN_ADD_LENGTH` tokens, within one turn, crossing no kept
-mention). Posts: the same, and a proposed entity takes the type annotators gave that string most often.
+when its rate reaches 0.5 (within one turn, crossing no kept mention). Both only for strings of at least
+:data:`MIN_LENGTH` tokens: whether a single-character pronoun (我, 你, 他) is a mention depends on its context,
+which the model sees and the memory does not (dropping 我 by its rate cost more gestures than it saved in
+simulated campaigns on train folds: docs/experiments.md). Posts: the same, and a proposed entity takes the type annotators gave that string most often.
 """
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from dataclasses import dataclass, field
 
 Span = tuple[int, int]  # inclusive token offsets (dialogues)
 
-#: an added mention has at least this many tokens (single characters such as 他 / 我 are the model's business)
-MIN_ADD_LENGTH = 2
+#: the memory adds and drops strings of at least this many tokens (single characters such as 他 / 我 are the model's business)
+MIN_LENGTH = 2
 #: how many annotations the model's own probability counts for (chosen by simulated campaigns on train folds)
 PRIOR_WEIGHT = 1.0
 
@@ -96,14 +98,13 @@ class Memory:
         """
         if not self:
             return list(kept)
-        out = [(span, p) for span, p in kept
-               if not (self.knows(surface_of(tokens[span[0] : span[1] + 1])) and self.rate(surface_of(tokens[span[0] : span[1] + 1]), p) < 0.5)]
+        out = [(span, p) for span, p in kept if not self._unmarked(surface_of(tokens[span[0] : span[1] + 1]), p)]
         taken = [False] * len(tokens)
         for (s, e), _ in out:
             for k in range(s, e + 1):
                 taken[k] = True
         bounds = turns or [(0, len(tokens))]
-        adds = {s: n for s, n in ((s, _length(s)) for s in self.marked) if n >= MIN_ADD_LENGTH}
+        adds = {s: n for s, n in ((s, _length(s)) for s in self.marked) if n >= MIN_LENGTH}
         for surface, start, end in sorted(_find(tokens, adds), key=lambda x: (-(x[2] - x[1]), x[1])):
             span = (start, end - 1)
             if any(taken[start:end]) or not any(a <= start and end <= b for a, b in bounds):
@@ -127,14 +128,14 @@ class Memory:
         out = []
         for s, e, kind in entities:
             surface = surface_of(tokens[s:e])
-            if self.knows(surface) and self.rate(surface, prior) < 0.5:
+            if self._unmarked(surface, prior):
                 continue
             out.append((s, e, self._type(surface) or kind))
         taken = [False] * len(tokens)
         for s, e, _ in out:
             for k in range(s, e):
                 taken[k] = True
-        adds = {s: _length(s) for s in self.marked if len(s) >= MIN_ADD_LENGTH and self._type(s)}
+        adds = {s: _length(s) for s in self.marked if _length(s) >= MIN_LENGTH and self._type(s)}
         for surface, start, end in sorted(_find(tokens, adds), key=lambda x: (-(x[2] - x[1]), x[1])):
             if any(taken[start:end]) or self.rate(surface, 0.0) < 0.5:
                 continue
@@ -142,6 +143,10 @@ class Memory:
             for k in range(start, end):
                 taken[k] = True
         return sorted(out)
+
+    def _unmarked(self, surface: str, prior: float) -> bool:
+        """Whether this project's annotators leave ``surface`` unmarked more often than not (a proposal to drop)."""
+        return _length(surface) >= MIN_LENGTH and self.knows(surface) and self.rate(surface, prior) < 0.5
 
     def _type(self, surface: str) -> str | None:
         counts = self.types.get(surface)
