@@ -25,6 +25,7 @@ class ProjectMemories:
         self.config = config
         self.store = store
         self._cache: dict[tuple[int, str], Memory] = {}
+        self._learned: dict[bool, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def of(self, project_id: int | None, posts: bool = False) -> Memory | None:
@@ -68,4 +69,32 @@ class ProjectMemories:
                 continue  # recorded as not usable when it arrived
             tokens = [tok for t in d.turns for tok in t.tokens]
             docs.append((tokens, [(s, e + 1) for c in d.clusters for s, e in c.spans], [b.celebrity for b in d.boxes if b.celebrity]))
-        return Memory.count(docs, types=types, revision=revision, prior_weight=self.config.memory_prior_weight)
+        return Memory.count(docs, types=types, revision=revision, prior_weight=self.config.memory_prior_weight, learned=self.learned(posts))
+
+    def learned(self, posts: bool = False) -> frozenset[str]:
+        """Surfaces the base training data marks (mentions, or with ``posts`` entities): the model learned them in
+        context, so the memory leaves them to it. Read once per process."""
+        with self._lock:
+            if posts in self._learned:
+                return self._learned[posts]
+        from ls_backend.trainer import base_ner_data, base_text_data
+
+        out: set[str] = set()
+        path = base_ner_data(self.config) if posts else base_text_data(self.config)
+        try:
+            if posts:
+                from exports.bio import read_bio
+
+                for p in read_bio(path)[0] if path.exists() else []:
+                    out.update(surface_of(p.tokens[e.start : e.end]) for e in p.entities)
+            else:
+                from ls_backend.pipeline.text.data import read_training_data
+
+                for d in read_training_data(path)[0] if path.exists() else []:
+                    tokens = [tok for t in d.turns for tok in t.tokens]
+                    out.update(surface_of(tokens[s : e + 1]) for c in d.clusters for s, e in c.spans)
+        except (OSError, ValueError) as exc:
+            log.warning("%s: %s; the project memory counts every surface", path, exc)
+        with self._lock:
+            self._learned[posts] = frozenset(out)
+        return self._learned[posts]

@@ -41,6 +41,18 @@ POLL_SECONDS = 0.25
 NEURAL_EPOCHS = 1  # learning in the loop: one pass over the training set when the full model serves
 
 
+def base_text_data(config: Config) -> Path:
+    """The dialogues every retraining starts from (``text_training_data``, default: the shipped train split)."""
+    return Path(config.text_training_data or TRAINING_DATA)
+
+
+def base_ner_data(config: Config) -> Path:
+    """The posts every NER retraining starts from (``ner_training_data``, default: the shipped CMNER train)."""
+    from ls_backend.pipeline.ner.model import SHIPPED as NER_SHIPPED
+
+    return Path(config.ner_training_data or NER_SHIPPED / "training_posts.txt.gz")
+
+
 def me() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -84,8 +96,8 @@ class Trainer:
         several annotations of one dialogue the latest counts)."""
         from ls_backend.pipeline.text.data import read_training_data
 
-        base_file = self.config.text_training_data or TRAINING_DATA
-        base, titles = read_training_data(base_file) if Path(base_file).exists() else ([], {})
+        base_file = base_text_data(self.config)
+        base, titles = read_training_data(base_file) if base_file.exists() else ([], {})
         by_key = {d.doc_key: d for d in (annotated_dialogues(self.store) if annotated is None else annotated)}
         titles.update({k: d.title for k, d in by_key.items() if d.title})
         merged = [d for d in base if d.doc_key not in by_key] + list(by_key.values())
@@ -138,11 +150,10 @@ class Trainer:
         """The post NER model on the shipped training posts plus the annotated ones (an annotated post replaces its
         shipped copy); activated as a version of kind ``ner``."""
         from exports.bio import read_bio
-        from ls_backend.pipeline.ner.model import SHIPPED as NER_SHIPPED
         from ls_backend.pipeline.ner.model import train as train_ner
 
-        base_file = self.config.ner_training_data or NER_SHIPPED / "training_posts.txt.gz"
-        base, _ = read_bio(base_file) if Path(base_file).exists() else ([], None)
+        base_file = base_ner_data(self.config)
+        base, _ = read_bio(base_file) if base_file.exists() else ([], None)
         by_id = {p.id: p for p in annotated}
         # the CRF takes no sample weights: an annotated post weighing w is trained on round(w) times
         copies = max(1, round(self.config.annotation_weight))

@@ -59,8 +59,13 @@ class Memory:
     # -- building -----------------------------------------------------------------------------------
     @classmethod
     def count(cls, documents: Iterable[tuple[Sequence[str], Iterable[tuple[int, int]], Iterable[str]]], *,
-              types: Mapping[str, Counter] | None = None, revision: str = "-", prior_weight: float = PRIOR_WEIGHT) -> Memory:
+              types: Mapping[str, Counter] | None = None, revision: str = "-", prior_weight: float = PRIOR_WEIGHT,
+              learned: Iterable[str] = ()) -> Memory:
         """Count annotated documents: ``(tokens, marked spans as [start, end) token offsets, extra names)``.
+
+        Surfaces in ``learned`` (those the model's own training data marks: 美女, 他们, 自己 ...) are not counted: the
+        model learned them in context and the memory, blind to context, would only overrule it (on train folds,
+        counting them cost gestures; leaving them out made the memory neutral where no name recurs).
 
         Every marked span's surface is counted as marked; then every occurrence of a known surface that overlaps
         no marked span of its document is counted as unmarked. Extra names (celebrity names typed on boxes) count
@@ -84,7 +89,11 @@ class Memory:
             for surface, start, end in _find(tokens, known):
                 if not any(covered[start:end]):
                     unmarked[surface] += 1
-        return cls(dict(marked), dict(unmarked), {k: dict(v) for k, v in (types or {}).items()}, revision, prior_weight)
+        learned = set(learned)
+        if learned:
+            marked = Counter({k: v for k, v in marked.items() if k not in learned})
+            unmarked = Counter({k: v for k, v in unmarked.items() if k not in learned})
+        return cls(dict(marked), dict(unmarked), {k: dict(v) for k, v in (types or {}).items() if k not in learned}, revision, prior_weight)
 
     # -- applying -----------------------------------------------------------------------------------
     def mentions(self, tokens: Sequence[str], kept: Sequence[tuple[Span, float]], prior: Callable[[Span], float],

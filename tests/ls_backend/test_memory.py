@@ -63,3 +63,22 @@ def test_memory_counts_marks_and_unmarked_occurrences():
     assert all(span != (3, 4) for span, _ in got)  # dropped: (1 + 0.9) / (3 + 1) < 0.5
     assert all(span != (5, 5) for span, _ in got)  # one character is never added from the memory
     assert not Memory() and Memory().mentions(tokens, [((3, 4), 0.9)], lambda s: 0.0) == [((3, 4), 0.9)]
+
+
+def test_surfaces_the_training_data_marks_are_left_to_the_model():
+    docs = [(list("美女可乐来了"), [(0, 2), (2, 4)], []), (list("那个美女"), [], [])]
+    m = Memory.count(docs, learned={"美女"})
+    assert m.marked == {"可乐": 1} and "美女" not in m.unmarked  # the shipped data marks 美女: not the memory's call
+    got = m.mentions(list("美女和可乐"), kept=[((0, 1), 0.3)], prior=lambda span: 0.0)
+    assert [span for span, _ in got] == [(0, 1), (3, 4)]
+
+
+def test_the_backend_memory_knows_what_the_shipped_data_marks(config):
+    from ls_backend.memory import ProjectMemories
+    from ls_backend.store import Store
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    memories = ProjectMemories(config, Store(config.db_url))
+    learned = memories.learned()
+    assert {"他们", "美女"} <= learned and "可乐" not in learned
+    assert "中国" in memories.learned(posts=True)
