@@ -45,6 +45,8 @@ bench: $(STAMP)
 	$(PY) bench/video_bench.py
 	$(PY) bench/text_bench.py
 	$(PY) bench/scale_bench.py
+	$(PY) bench/effort_thresholds.py
+	$(PY) bench/campaign_bench.py
 
 clean:
 	rm -rf $(VENV) out .cache .pytest_cache .hypothesis
