@@ -82,3 +82,29 @@ def test_the_backend_memory_knows_what_the_shipped_data_marks(config):
     learned = memories.learned()
     assert {"他们", "美女"} <= learned and "可乐" not in learned
     assert "中国" in memories.learned(posts=True)
+
+
+def test_an_entity_marked_in_one_post_is_proposed_in_the_next(config):
+    import templates
+    from exports.labelstudio import post as post_task
+    from exports.posts import Entity, Post
+
+    backend = Backend(config, own_trainer=False)
+    client = create_app(config, backend=backend).test_client()
+    name = "蓝莓酱酱"  # a nickname CMNER's train posts never mark
+    marked = Post("p1", tuple(f"今天{name}来北京了"), (Entity(2, 6, "PER"),))
+    probe = {"id": 2, **post_task.to_task(Post("p2", tuple(f"好想见{name}啊")), annotation=False)}
+
+    def entities(project):
+        body = {"tasks": [probe], "label_config": templates.ner_config(), "project": project}
+        (pred,) = client.post("/predict", json=body).json["results"]
+        return {(r["value"]["text"], r["value"]["labels"][0]) for r in pred["result"]}
+
+    assert (name, "PER") not in entities("1.1")
+    task = {"id": 1, **post_task.to_task(marked)}
+    result = task.pop("annotations")[0]["result"]
+    event = {"action": "ANNOTATION_CREATED", "project": {"id": 1}, "task": task, "annotation": {"id": 5, "result": result}}
+    assert client.post("/webhook", json=event).status_code == 200
+    assert (name, "PER") in entities("1.1")  # the same project, before any retraining
+    assert (name, "PER") not in entities("3.1")
+    assert backend.store.runs() == []
