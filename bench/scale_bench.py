@@ -15,7 +15,7 @@ and prints clips per minute, the ratio ray / local, and the overhead Ray adds pe
 
     python bench/scale_bench.py [--clips 16] [--workers 2] [--seconds 8]
 
-On a multi-node cluster (see the README, "Pre-annotation on a Ray cluster"): ``--address HEAD:6379`` uses that
+On a multi-node cluster (see docs/operators.md, "Pre-annotation on a Ray cluster"): ``--address HEAD:6379`` uses that
 cluster instead of starting one (every node has this package installed; the driver runs on the head node).
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@
                               [--video-root DIR [--document-root DIR] | --video-url-prefix URL]
                               [--ml-backend URL] [--skip-invalid]
     ls-backend start | status | preannotate | predict | train | evaluate | simulate | train-align | evaluate-align
-    ls-backend project create | train | predict | evaluate --task ner ...   (post NER on BIO files; see the README)
+    ls-backend project create | train | predict | evaluate --task ner ...   (post NER on BIO files; see docs/project-leads.md)
 
 The Label Studio URL and key: ``--url`` / ``--api-key``, else ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY``,
 else ``label_studio_url`` / ``label_studio_api_key`` in the ``--config`` file.

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 FORMAT = "mcr-text-model/1"
 DEICTIC = {"I", "YOU", "WE", "YOUPL"}
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "text_model.json"
-#: (mention, nested, link) thresholds of a trained model: 5-fold CV on train (README); the effort-chosen ones are in docs/
+#: (mention, nested, link) thresholds of a trained model: 5-fold CV on train; the effort-chosen ones were measured and not kept (docs/experiments.md)
 THRESHOLDS = (0.25, 0.85, 0.6)
 
 
