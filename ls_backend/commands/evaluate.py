@@ -78,9 +78,11 @@ def _print_scores(name: str, s: dict) -> None:
     from agreement.significance import interval_text
 
     ci = s["intervals_95"]
-    print(f"{name:10s} CoNLL F1 {100 * s['conll']['f1']:6.2f} {interval_text(*ci['conll'])} | MUC {100 * s['muc']['f1']:6.2f}  "
-          f"B3 {100 * s['bcub']['f1']:6.2f}  CEAF-e {100 * s['ceafe']['f1']:6.2f} | mentions P {100 * s['mentions']['precision']:5.1f} "
-          f"R {100 * s['mentions']['recall']:5.1f} F1 {100 * s['mentions']['f1']:6.2f} {interval_text(*ci['mentions'])}  ({s['documents']} dialogues)")
+    m = s["mentions"]
+    print(f"{name} ({s['documents']} dialogues; F1 [bootstrap 95 % interval]):")
+    print("  " + "  ".join(f"{label} {100 * s[key]['f1']:.2f} {interval_text(*ci[key])}" for key, label in
+                           (("conll", "CoNLL"), ("muc", "MUC"), ("bcub", "B3"), ("ceafe", "CEAF-e"))))
+    print(f"  mentions P {100 * m['precision']:.1f} R {100 * m['recall']:.1f} F1 {100 * m['f1']:.2f} {interval_text(*ci['mentions'])}")
 
 
 def _compare(dialogues, a: list, b: list, shuffles: int, seed: int, names: tuple[str, str]) -> dict:

@@ -100,6 +100,7 @@ def evaluate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from agreement.ner import prf
+    from agreement.significance import interval_text
     from exports.io import atomic_writer
     from exports.posts import TYPES
 
@@ -110,11 +111,33 @@ def evaluate(args: argparse.Namespace) -> int:
         model = _model(args.model)
         predicted = [model.predict(p)[0] for p in tqdm(posts, desc="posts", unit="post", disable=len(posts) < 200)]
         scores, name = prf(posts, predicted), model.version
+    intervals = _f1_intervals(posts, predicted) if args.folds is None else {}
     print(f"{'type':8s} {'precision':>10s} {'recall':>8s} {'F1':>8s} {'support':>8s}   ({len(posts)} posts, model {name})")
     for t in ("overall", *TYPES):
         m = scores[t]
-        print(f"{t:8s} {100 * m['precision']:10.2f} {100 * m['recall']:8.2f} {100 * m['f1']:8.2f} {m['support']:8d}")
+        ci = intervals.get(t)
+        print(f"{t:8s} {100 * m['precision']:10.2f} {100 * m['recall']:8.2f} {100 * m['f1']:8.2f} {m['support']:8d}"
+              + (f"   F1 {interval_text(*ci)}" if ci else ""))
     if args.json_out:
         with atomic_writer(args.json_out) as fh:
-            json.dump({"data": str(args.data), "model": name, "posts": len(posts), "metrics": scores}, fh, indent=1)
+            json.dump({"data": str(args.data), "model": name, "posts": len(posts), "metrics": scores, "f1_intervals_95": intervals}, fh, indent=1)
     return 1 if problems else 0
+
+
+def _f1_intervals(gold: list, predicted: list) -> dict[str, list[float]]:
+    """Bootstrap 95 % intervals (over posts) of the entity F1, overall and per type."""
+    import numpy as np
+
+    from agreement.significance import bootstrap_interval, f1_of
+    from exports.posts import TYPES
+
+    out = {}
+    for t in ("overall", *TYPES):
+        rows = []
+        for g, p in zip(gold, predicted):
+            key = {(e.start, e.end, e.type) for e in g.entities if t in ("overall", e.type)}
+            got = {(e.start, e.end, e.type) for e in p.entities if t in ("overall", e.type)}
+            tp = len(key & got)
+            rows.append([tp, len(key), tp, len(got)])
+        out[t] = list(bootstrap_interval(np.asarray(rows, dtype=float).reshape(-1, 4), f1_of(0)))
+    return out

@@ -41,6 +41,8 @@ def test_evaluate_prints_and_writes_scores_per_type(tmp_path, capsys):
     out = json.loads((tmp_path / "s.json").read_text())
     assert set(out["metrics"]) == {"overall", "PER", "LOC", "ORG", "MISC"} and out["posts"] == 200
     assert out["metrics"]["overall"]["f1"] > 0.7 and out["metrics"]["PER"]["f1"] > 0.7  # the shipped model on real dev posts
+    lo, hi = out["f1_intervals_95"]["overall"]
+    assert lo <= out["metrics"]["overall"]["f1"] <= hi and hi - lo < 0.2
     assert "PER" in capsys.readouterr().out
 
 
