@@ -246,31 +246,22 @@ def cmd_gold(args: argparse.Namespace) -> int:
     return 1 if result["problems"] else 0
 
 def _read_documents(path: str, task: str, problems: list[str]) -> dict[str, Any]:
-    """Documents of one release / BIO file by doc_key / post id; problems are appended, duplicates keep the first."""
-    from exports.io import ReadReport, read_release
-
-    out: dict[str, Any] = {}
+    """Documents of one release / BIO file by doc_key / post id (the readers `report` uses: a repeated key keeps its
+    first document, problems are appended)."""
     if task == "ner":
-        from exports.bio import BioFormatError, read_bio
+        from agreement.ner import read_annotators
 
         try:
-            posts, _ = read_bio(path)
-        except (OSError, BioFormatError) as exc:
-            raise InputError(f"{path}: {exc}") from None
-        docs = [(None, p.id, p) for p in posts]
-    else:
-        report = ReadReport(str(path))
-        try:
-            docs = [(lineno, d.doc_key, d) for lineno, d in read_release(path, report)]
+            by_name, found = read_annotators([path])
         except OSError as exc:
             raise InputError(f"{path}: {exc}") from None
-        problems.extend(report.problems)
-    for lineno, key, doc in docs:
-        if key in out:
-            problems.append(f"{path}:{lineno or '?'}: {key}: a second document with this key, left out")
-            continue
-        out[key] = doc
-    return out
+        problems.extend(found)
+        return next(iter(by_name.values()))
+    from agreement.report import from_release_files
+
+    annotations = from_release_files([path])
+    problems.extend(annotations.problems)
+    return next(iter(annotations.by_annotator.values()))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

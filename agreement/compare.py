@@ -41,13 +41,12 @@ def _components_coref(gold: Sequence[Dialogue], response: Sequence[Dialogue | No
 
 
 def _components_ner(gold: Sequence[Post], response: Sequence[Post | None]) -> np.ndarray:
+    from agreement.ner import entity_counts
+
     rows = []
     for g, r in zip(gold, response):
-        key = {(e.start, e.end, e.type) for e in g.entities}
-        got = {(e.start, e.end, e.type) for e in (r.entities if r else ())}
-        tp = len(key & got)
-        e = post_effort(r, g).part("entities")
-        rows.append([tp, len(key), tp, len(got), *e])
+        tp, n_key, n_got = entity_counts(g, r)
+        rows.append([tp, n_key, tp, n_got, *post_effort(r, g).part("entities")])
     return np.asarray(rows, dtype=float).reshape(-1, 6)
 
 

@@ -39,15 +39,21 @@ def read_annotators(paths: Sequence[str | Path]) -> tuple[dict[str, dict[str, Po
     return out, problems
 
 
+def entity_counts(key: Post, response: Post | None, type_: str | None = None) -> tuple[int, int, int]:
+    """(entities right, entities in the key, entities in the response) of one post, of one type or of all (exact span
+    and type): the per-post components that corpus P / R / F1 add up."""
+    want = {(e.start, e.end, e.type) for e in key.entities if type_ in (None, e.type)}
+    got = {(e.start, e.end, e.type) for e in (response.entities if response is not None else ()) if type_ in (None, e.type)}
+    return len(want & got), len(want), len(got)
+
+
 def prf(key: Sequence[Post], response: Sequence[Post]) -> dict[str, dict[str, float | int]]:
     """Entity P / R / F1 per type and overall (exact span and type), micro-averaged over the posts."""
     counts = {t: Counter() for t in (*TYPES, "overall")}
     for k, r in zip(key, response):
-        ks = {(e.start, e.end, e.type) for e in k.entities}
-        rs = {(e.start, e.end, e.type) for e in r.entities}
-        for name, keep in [(t, lambda s, t=t: {x for x in s if x[2] == t}) for t in TYPES] + [("overall", lambda s: s)]:
-            a, b = keep(ks), keep(rs)
-            counts[name].update(tp=len(a & b), key=len(a), response=len(b))
+        for name in counts:
+            tp, n_key, n_response = entity_counts(k, r, None if name == "overall" else name)
+            counts[name].update(tp=tp, key=n_key, response=n_response)
     out = {}
     for name, c in counts.items():
         p = c["tp"] / c["response"] if c["response"] else 0.0

@@ -42,6 +42,7 @@ def main() -> None:
     from agreement.effort import dialogue_effort, total
     from exports.io import read_titles
     from ls_backend.pipeline.text.data import read_dialogues
+    from ls_backend.pipeline.text.evaluate import model_predictor
     from ls_backend.pipeline.text.model import TextModel, train
 
     titles = read_titles(DATA / "video_titles.jsonl")
@@ -59,7 +60,8 @@ def main() -> None:
         models.append(train(rest, titles, shipped.gazetteer, names=shipped.names, version=f"fold-{k + 1}"))
 
     def proposals(model, docs):
-        return [with_clusters(d, model.predict([t.text for t in d.turns], titles.get(d.doc_key))[1].clusters) for d in docs]
+        predict = model_predictor(model, titles)
+        return [with_clusters(d, predict(d)) for d in docs]
 
     grid = {}
     for m, link in tqdm(list(itertools.product(MENTION, LINK)), desc="thresholds", unit="point"):

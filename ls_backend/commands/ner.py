@@ -128,16 +128,13 @@ def _f1_intervals(gold: list, predicted: list) -> dict[str, list[float]]:
     """Bootstrap 95 % intervals (over posts) of the entity F1, overall and per type."""
     import numpy as np
 
+    from agreement.ner import entity_counts
     from agreement.significance import bootstrap_interval, f1_of
     from exports.posts import TYPES
 
     out = {}
     for t in ("overall", *TYPES):
-        rows = []
-        for g, p in zip(gold, predicted):
-            key = {(e.start, e.end, e.type) for e in g.entities if t in ("overall", e.type)}
-            got = {(e.start, e.end, e.type) for e in p.entities if t in ("overall", e.type)}
-            tp = len(key & got)
-            rows.append([tp, len(key), tp, len(got)])
-        out[t] = list(bootstrap_interval(np.asarray(rows, dtype=float).reshape(-1, 4), f1_of(0)))
+        counts = [entity_counts(g, p, None if t == "overall" else t) for g, p in zip(gold, predicted)]
+        rows = np.asarray([[tp, n_key, tp, n_got] for tp, n_key, n_got in counts], dtype=float).reshape(-1, 4)
+        out[t] = list(bootstrap_interval(rows, f1_of(0)))
     return out

@@ -195,13 +195,12 @@ def summarise(results: list, part: str, shuffles: int = 10_000) -> dict:
     frozen_all = [s for _, fr, _ in results for s in fr.steps]
     learning_all = [s for _, _, le in results if le is not None for s in le.steps]
     rows = []
-    frozen_by = {(s.key, id(fr)): s for _, fr, _ in results for s in fr.steps}
+    frozen_by = {s.key: s for s in frozen_all}  # keys are unique across folds (a fold is a part of one file)
     for b in batches:
         lb = [s for s in learning_all if s.batch == b]
         # the frozen model's effort on a document does not depend on when it comes: a batch's row shows it on the
         # learning campaign's documents of that batch (with --order uncertain the two campaigns order differently)
-        fb = [frozen_by[(s.key, id(fr))] for _, fr, le in results if le is not None for s in le.steps if s.batch == b] if learning_all \
-            else [s for s in frozen_all if s.batch == b]
+        fb = [frozen_by[s.key] for s in lb] if learning_all else [s for s in frozen_all if s.batch == b]
         rows.append({"batch": b + 1, "frozen": figures([s.effort for s in fb]),
                      "learning": figures([s.effort for s in lb]) if lb else None, "learning_vs_frozen": test(frozen_all, lb)})
     full = [r for r in rows if r["frozen"]["documents"] == max(x["frozen"]["documents"] for x in rows)]

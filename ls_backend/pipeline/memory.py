@@ -72,6 +72,7 @@ class Memory:
         as marked once each.
         """
         docs = [(list(tokens), sorted(set(spans)), list(names)) for tokens, spans, names in documents]
+        learned = set(learned)
         marked: Counter = Counter()
         for tokens, spans, names in docs:
             for s, e in spans:
@@ -79,6 +80,8 @@ class Memory:
             for n in names:
                 if n:
                     marked[n] += 1
+        for surface in learned & set(marked):
+            del marked[surface]  # what the model learned stays its business; only marked surfaces are looked for below
         unmarked: Counter = Counter()
         known = {s: _length(s) for s in marked}
         for tokens, spans, _ in docs:
@@ -89,10 +92,6 @@ class Memory:
             for surface, start, end in _find(tokens, known):
                 if not any(covered[start:end]):
                     unmarked[surface] += 1
-        learned = set(learned)
-        if learned:
-            marked = Counter({k: v for k, v in marked.items() if k not in learned})
-            unmarked = Counter({k: v for k, v in unmarked.items() if k not in learned})
         return cls(dict(marked), dict(unmarked), {k: dict(v) for k, v in (types or {}).items() if k not in learned}, revision, prior_weight)
 
     # -- applying -----------------------------------------------------------------------------------
