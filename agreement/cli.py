@@ -25,10 +25,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from exports import ls_client
-from exports.io import InputError, atomic_writer, read_json
+from agreement.kinds import agreement_kind
+from exports import kinds, ls_client
+from exports.io import InputError, atomic_writer
 
 log = logging.getLogger("agreement")
 
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("report", help="agreement of every pair of annotators")
     r.add_argument("files", nargs="*", help="release JSONL files (--task ner: BIO files), one per annotator")
-    r.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
+    kinds.add_task_option(r)
     r.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
     ls_client.add_options(r, " (live project)")
     r.add_argument("--project", type=int, help="project id (live project)")
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("adjudicate", help="merge two annotations per dialogue; send the conflicts to an expert in Label Studio")
     a.add_argument("files", nargs="*", help="release JSONL files (--task ner: BIO files), one per annotator")
-    a.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER (two or more annotators)")
+    kinds.add_task_option(a)
     a.add_argument("--labelstudio", metavar="EXPORT.json", help="a Label Studio JSON export")
     a.add_argument("--project", type=int, help="the annotation project (live)")
     ls_client.add_options(a, " (the review project is created there)")
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--state", required=True, help="directory of the campaign record")
     g.add_argument("--database-url", help="the campaign record's database, when adjudicate was given one")
     g.add_argument("--out", required=True, help="gold release JSONL (--task ner: a BIO file)")
-    g.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
+    kinds.add_task_option(g)
     ls_client.add_options(g, " (to read the expert's decisions)")
     g.add_argument("--report", help="write what was decided how as JSON")
 
@@ -70,198 +70,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("key", help="the gold: release JSONL (--task ner: a BIO file)")
     c.add_argument("a", help="system A's output, same format")
     c.add_argument("b", help="system B's output, same format")
-    c.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
+    kinds.add_task_option(c)
     c.add_argument("--shuffles", type=int, default=10_000, help="approximate-randomization shuffles (default: 10,000)")
     c.add_argument("--seed", type=int, default=0, help="seed of the shuffles and the bootstrap (default: 0)")
     c.add_argument("--json", dest="json_out", help="write the comparison as JSON")
     return p
 
 
-def print_table(result: dict[str, Any]) -> None:
-    print(f"annotators: {', '.join(result['annotators'])}; {result['documents']} dialogues")
-    for pair in result["pairs"]:
-        m = pair["metrics"]
-        print(f"\n{pair['a']} ~ {pair['b']}: {pair['documents']} dialogues scored ({pair['a']} as key)")
-        print(f"  {'metric':10s} {'recall':>8s} {'precision':>10s} {'F1':>8s}")
-        for key, label in (("muc", "MUC"), ("bcub", "B3"), ("ceafe", "CEAF-e"), ("ceafm", "CEAF-m"), ("lea", "LEA"), ("blanc", "BLANC"), ("mentions", "mentions")):
-            print(f"  {label:10s} {100 * m[key]['recall']:8.2f} {100 * m[key]['precision']:10.2f} {100 * m[key]['f1']:8.2f}")
-        print(f"  {'CoNLL F1':10s} {'':8s} {'':10s} {100 * m['conll']['f1']:8.2f}")
-        v = pair["visual"]
-        iou = "-" if v["iou_mean"] is None else f"{v['iou_mean']:.3f}"
-        same = "-" if v["same_key_frame_rate"] is None else f"{100 * v['same_key_frame_rate']:.1f} %"
-        print(f"  visual: {v['matched_persons']} matched persons ({v['unmatched_a']} / {v['unmatched_b']} unmatched), "
-              f"boxed by both {v['both_boxed']}, same key frame {same}, head-box IoU mean {iou}, names agree {v['names_agree']}/{v['names_compared']}")
-        for name, f in v["flags"].items():
-            kappa = "-" if f["kappa"] is None else f"{f['kappa']:.2f}"
-            print(f"  flag {name}: agree {f['agree']}/{f['persons']}, kappa {kappa}")
-        if pair["worst"]:
-            print(f"  least agreement: {', '.join(pair['worst'])}")
-    if result["problems"]:
-        print(f"\nproblems ({len(result['problems'])}):")
-        for problem in result["problems"]:
-            print(f"  {problem}")
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.task == "ner":
-        return _report_ner(args)
-    from agreement import report as R
-
-    if args.project is not None and not (args.url and args.api_key):
-        raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
-    client = _client(args, required=False) if args.project is not None else None
-    tasks, source = _export_input(args, client)
-    annotations = R.from_release_files(args.files) if tasks is None else R.from_labelstudio_export(tasks, source)
-    result = R.report(annotations)
-    print_table(result)
-    if args.json_out:
-        with atomic_writer(args.json_out) as fh:
-            json.dump(result, fh, ensure_ascii=False, indent=1)
-    if args.html_out:
-        from agreement.html import render
-
-        with atomic_writer(args.html_out) as fh:
-            fh.write(render(result, annotations))
-    if len(result["annotators"]) < 2:
-        return 2
-    return 1 if result["problems"] else 0
-
-
-def _report_ner(args: argparse.Namespace) -> int:
-    from agreement import ner
-
-    if len(args.files) < 2:
-        raise InputError("report --task ner needs two or more BIO files, one per annotator")
-    annotators, problems = ner.read_annotators(args.files)
-    result = ner.report(annotators, problems)
-    ner.print_table(result)
-    if args.json_out:
-        with atomic_writer(args.json_out) as fh:
-            json.dump(result, fh, ensure_ascii=False, indent=1)
-    if args.html_out:
-        with atomic_writer(args.html_out) as fh:
-            fh.write(ner.render_html(result, annotators))
-    return 1 if result["problems"] else 0
-
-
-def _adjudicate_ner(args: argparse.Namespace) -> int:
-    from agreement import ner, ner_campaign
-    from agreement.state import State
-    from exports.bio import read_bio
-
-    if len(args.files) < 2:
-        raise InputError("adjudicate --task ner needs two or more BIO files, one per annotator")
-    annotators, problems = ner.read_annotators(args.files)
-    _, layout = read_bio(args.files[0])
-    client = _client(args, required=False)
-    result = ner_campaign.run_adjudication(annotators, layout, State(args.state, args.database_url), Path(args.state), client, problems=problems,
-                                           review_title=args.review_title if args.review_title != "MCR Studio adjudication" else ner_campaign.REVIEW_TITLE,
-                                           review_project_id=args.review_project)
-    c = result["counts"]
-    print(f"{c['gold']} post(s) gold at once, {c['review']} sent to the expert, {c['unchanged']} unchanged, {c['changed']} changed, {c['skipped']} skipped"
-          + (f"; review project {c['review_project']}" if "review_project" in c else ""))
-    for p in result["problems"]:
-        print(f"  {p}")
-    return 1 if result["problems"] else 0
-
-
-def _client(args: argparse.Namespace, required: bool):
-    if not args.url or not args.api_key:
-        if required:
-            raise InputError("this needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
-        return None
-    from exports.ls_client import connect
-
-    return connect(args.url, args.api_key)
-
-
-def _export_input(args: argparse.Namespace, client: Any) -> tuple[list[Any] | None, str]:
-    """The Label Studio tasks named by ``--labelstudio`` or ``--project``, or None for release files."""
-    sources = sum(bool(x) for x in (args.files, args.labelstudio, args.project is not None))
-    if sources != 1:
-        raise InputError("give either release files, or --labelstudio EXPORT.json, or --url/--api-key/--project")
-    if args.files:
-        return None, ""
-    if args.labelstudio:
-        tasks = read_json(args.labelstudio)
-        if not isinstance(tasks, list):
-            raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
-        return tasks, args.labelstudio
-    from exports.ls_client import export_tasks
-
-    return export_tasks(client, args.project), f"{args.url} project {args.project}"
+    return agreement_kind(args.task).report(args)
 
 
 def cmd_adjudicate(args: argparse.Namespace) -> int:
-    from agreement import campaign
-    from agreement.state import State
-
-    if args.task == "ner":
-        return _adjudicate_ner(args)
-    if args.project is not None and not (args.url and args.api_key):
-        raise InputError("--project needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
-    client = _client(args, required=False)
-    tasks, source = _export_input(args, client)
-    collected = campaign.collect_files(args.files) if tasks is None else campaign.collect_export(tasks, source)
-    annotators = [a.strip() for a in args.annotators.split(",")] if args.annotators else None
-    result = campaign.run_adjudication(collected, State(args.state, args.database_url), client, review_title=args.review_title,
-                                       review_project_id=args.review_project, annotators=annotators, iou_threshold=args.iou,
-                                       review_file=Path(args.state) / "review_tasks.json")
-    c = result["counts"]
-    print(f"{c['gold']} dialogue(s) gold directly, {c['review']} sent to review"
-          + (f" (project {c['review_project']})" if "review_project" in c else "")
-          + f", {c['unchanged']} already adjudicated, {c['changed']} changed since, {c['skipped']} skipped")
-    for p in result["problems"]:
-        print(f"  {p}")
-    return 1 if result["problems"] else 0
+    return agreement_kind(args.task).adjudicate(args)
 
 
 def cmd_gold(args: argparse.Namespace) -> int:
-    from agreement import campaign
-    from agreement.state import State
-
-    if args.task == "ner":
-        from agreement import ner_campaign
-
-        result = ner_campaign.collect_gold(State(args.state, args.database_url), Path(args.state), _client(args, required=False), Path(args.out))
-        c = result["counts"]
-        print(f"wrote {result['written']} gold post(s) to {args.out}: {c['auto']} auto-accepted, {c['expert']} by the expert; "
-              f"{c['pending']} waiting, {c['changed']} changed")
-        for p in result["problems"]:
-            print(f"  {p}")
-        return 1 if result["problems"] else 0
-
-    result = campaign.collect_gold(State(args.state, args.database_url), _client(args, required=False), Path(args.out))
-    c = result["counts"]
-    print(f"wrote {result['written']} gold dialogue(s) to {args.out}: {c['auto']} auto-accepted, {c['expert']} by the expert; "
-          f"{c['pending']} waiting, {c['changed']} changed")
-    for p in result["problems"]:
-        print(f"  {p}")
-    if args.report:
-        state = State(args.state, args.database_url)
-        decisions = [{"doc_key": d.doc_key, "kind": d.kind, "by": d.decided_by, "at": d.decided_at.isoformat(), "detail": d.detail,
-                      "sources": d.sources} for d in state.decisions()]
-        with atomic_writer(args.report) as fh:
-            json.dump({"counts": c, "problems": result["problems"], "decisions": decisions}, fh, ensure_ascii=False, indent=1)
-    return 1 if result["problems"] else 0
-
-def _read_documents(path: str, task: str, problems: list[str]) -> dict[str, Any]:
-    """Documents of one release / BIO file by doc_key / post id (the readers `report` uses: a repeated key keeps its
-    first document, problems are appended)."""
-    if task == "ner":
-        from agreement.ner import read_annotators
-
-        try:
-            by_name, found = read_annotators([path])
-        except OSError as exc:
-            raise InputError(f"{path}: {exc}") from None
-        problems.extend(found)
-        return next(iter(by_name.values()))
-    from agreement.report import from_release_files
-
-    annotations = from_release_files([path])
-    problems.extend(annotations.problems)
-    return next(iter(annotations.by_annotator.values()))
+    return agreement_kind(args.task).gold(args)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -270,13 +95,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.shuffles < 1:
         raise InputError(f"--shuffles: expected at least 1, got {args.shuffles}")
     problems: list[str] = []
-    key = _read_documents(args.key, args.task, problems)
+    kind, data = agreement_kind(args.task), kinds.get(args.task)
+    key = kind.read_documents(args.key, problems)
     gold = list(key.values())  # a document without mentions is gold too: what a system proposes there is wrong
-    if not any(d.entities if args.task == "ner" else d.clusters for d in gold):
+    if not any(data.annotated(d) for d in gold):
         raise InputError(f"{args.key}: no document has an annotation: the key must be gold")
-    ident = (lambda d: d.id) if args.task == "ner" else (lambda d: d.doc_key)
-    a = C.pair_up(gold, _read_documents(args.a, args.task, problems), ident, args.a, problems)
-    b = C.pair_up(gold, _read_documents(args.b, args.task, problems), ident, args.b, problems)
+    a = C.pair_up(gold, kind.read_documents(args.a, problems), args.task, args.a, problems)
+    b = C.pair_up(gold, kind.read_documents(args.b, problems), args.task, args.b, problems)
     result = C.compare(gold, a, b, task=args.task, shuffles=args.shuffles, seed=args.seed)
     result.update({"key": args.key, "a_file": args.a, "b_file": args.b, "problems": problems})
     C.print_comparison(result, (Path(args.a).stem, Path(args.b).stem))

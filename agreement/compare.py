@@ -15,17 +15,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from agreement import significance as S
-from agreement.effort import dialogue_effort, post_effort
+from agreement.kinds import agreement_kind
+from exports import kinds
 from exports.dialogue import Cluster, Dialogue
-from exports.posts import Post
-
-#: figure -> label, in the order they are printed
-COREF_FIGURES = {"conll": "CoNLL F1", "muc": "MUC F1", "bcub": "B3 F1", "ceafe": "CEAF-e F1", "lea": "LEA F1",
-                 "mentions": "mention F1", "effort": "text gestures saved"}
-NER_FIGURES = {"entities": "entity F1", "effort": "entity gestures saved"}
 
 
 def with_clusters(gold: Dialogue, clusters: Sequence[Sequence[tuple[int, int]]]) -> Dialogue:
@@ -33,36 +26,11 @@ def with_clusters(gold: Dialogue, clusters: Sequence[Sequence[tuple[int, int]]])
     return replace(gold, clusters=tuple(Cluster(tuple(map(tuple, c)), f"C{i + 1}") for i, c in enumerate(clusters)), boxes=())
 
 
-def _components_coref(gold: Sequence[Dialogue], response: Sequence[Dialogue | None]) -> np.ndarray:
-    coref = S.coref_components(([list(c.spans) for c in g.clusters], [list(c.spans) for c in r.clusters] if r else [])
-                               for g, r in zip(gold, response))
-    effort = S.effort_components((dialogue_effort(r, g) for g, r in zip(gold, response)), "text")
-    return np.hstack([coref, effort])
-
-
-def _components_ner(gold: Sequence[Post], response: Sequence[Post | None]) -> np.ndarray:
-    from agreement.ner import entity_counts
-
-    rows = []
-    for g, r in zip(gold, response):
-        tp, n_key, n_got = entity_counts(g, r)
-        rows.append([tp, n_key, tp, n_got, *post_effort(r, g).part("entities")])
-    return np.asarray(rows, dtype=float).reshape(-1, 6)
-
-
-def _statistics(task: str) -> dict[str, S.Statistic]:
-    if task == "ner":
-        return {"entities": S.f1_of(0), "effort": lambda s: S.saved_share(s[..., 4:6])}
-    out = dict(S.coref_statistics())
-    width = 4 * len(S.COREF_METRICS)
-    out["effort"] = lambda s: S.saved_share(s[..., width : width + 2])
-    return {k: out[k] for k in COREF_FIGURES}
-
-
-def compare(gold: Sequence[Any], a: Sequence[Any | None], b: Sequence[Any | None], *, task: str = "coref",
+def compare(gold: Sequence[Any], a: Sequence[Any | None], b: Sequence[Any | None], *, task: str = kinds.DEFAULT,
             shuffles: int = 10_000, seed: int = 0) -> dict[str, Any]:
     """Figures of responses ``a`` and ``b`` (None: no response for that document) against ``gold``, paired by
-    position, with bootstrap 95 % intervals and the approximate-randomization p-value of each difference.
+    position, with bootstrap 95 % intervals and the approximate-randomization p-value of each difference; the
+    figures are the task kind's (``agreement.kinds``).
 
     Raises:
         ValueError: the three sequences differ in length or are empty, or ``shuffles`` < 1.
@@ -71,39 +39,36 @@ def compare(gold: Sequence[Any], a: Sequence[Any | None], b: Sequence[Any | None
         raise ValueError(f"expected one response per gold document, got {len(gold)} gold, {len(a)} and {len(b)}")
     if not gold:
         raise ValueError("no document to compare on")
-    components = _components_ner if task == "ner" else _components_coref
-    ca, cb = components(gold, a), components(gold, b)
+    kind = agreement_kind(task)
+    ca, cb = kind.components(gold, a), kind.components(gold, b)
     figures = {}
-    for name, stat in _statistics(task).items():
+    for name, stat in kind.statistics().items():
         c = S.approximate_randomization(ca, cb, stat, shuffles=shuffles, seed=seed)
         figures[name] = {**c.to_json(), "a_95": S.bootstrap_interval(ca, stat, seed=seed),
                          "b_95": S.bootstrap_interval(cb, stat, seed=seed)}
     return {"task": task, "documents": len(gold), "shuffles": shuffles, "seed": seed, "figures": figures}
 
 
-def pair_up(gold: Sequence[Any], responses: dict[str, Any], key, name: str, problems: list[str]) -> list[Any | None]:
+def pair_up(gold: Sequence[Any], responses: dict[str, Any], task: str, name: str, problems: list[str]) -> list[Any | None]:
     """The response to each gold document by key; missing ones and ones with other tokens become None (reported)."""
+    kind = kinds.get(task)
     out = []
     for g in gold:
-        r = responses.get(key(g))
+        r = responses.get(kind.key(g))
         if r is None:
-            problems.append(f"{name}: {key(g)}: missing; counted as an empty response")
-        elif _tokens(r) != _tokens(g):
-            problems.append(f"{name}: {key(g)}: its text differs from the key's; counted as an empty response")
+            problems.append(f"{name}: {kind.key(g)}: missing; counted as an empty response")
+        elif kind.tokens(r) != kind.tokens(g):
+            problems.append(f"{name}: {kind.key(g)}: its text differs from the key's; counted as an empty response")
             r = None
         out.append(r)
-    extra = sorted(set(responses) - {key(g) for g in gold})
+    extra = sorted(set(responses) - {kind.key(g) for g in gold})
     if extra:
         problems.append(f"{name}: {len(extra)} document(s) not in the key, left out (first: {extra[0]})")
     return out
 
 
-def _tokens(doc: Any) -> tuple:
-    return tuple(doc.tokens) if isinstance(doc, Post) else tuple(t.tokens for t in doc.turns)
-
-
 def print_comparison(result: dict[str, Any], names: tuple[str, str] = ("A", "B")) -> None:
-    labels = NER_FIGURES if result["task"] == "ner" else COREF_FIGURES
+    labels = agreement_kind(result["task"]).figures
     a, b = names
     print(f"{result['documents']} documents; paired approximate randomization, {result['shuffles']} shuffles; "
           f"[95 % bootstrap interval]")

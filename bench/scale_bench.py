@@ -2,7 +2,7 @@
 
 ``--clips`` distinct 8-second 640x360 clips composed from scikit-image's faces (1-2 persons each) are analysed
 by the video pipeline three ways, each from a cold start (models loaded in the workers), through
-:class:`~ls_backend.video_jobs.VideoJobs` exactly as ``ls-backend preannotate`` runs them (no store, so that
+:class:`~ls_backend.jobs.video_jobs.VideoJobs` exactly as ``ls-backend preannotate`` runs them (no store, so that
 nothing is cached between the runs):
 
 - ``local``: ``--workers`` processes (``--workers 1``: in this process);
@@ -48,7 +48,7 @@ def make_clips(folder: Path, count: int, seconds: int) -> list[str]:
 def run(folder: Path, refs: list[str], workers: int, ray: str | None) -> tuple[float, dict]:
     from ls_backend.media.fetch import MediaPolicy
     from ls_backend.pipeline.video.pipeline import VideoSettings
-    from ls_backend.video_jobs import VideoJobs
+    from ls_backend.jobs.video_jobs import VideoJobs
 
     jobs = VideoJobs(VideoSettings(), MediaPolicy(root=folder), folder / "cache", workers=workers, ray=ray)
     start = time.perf_counter()

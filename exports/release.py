@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from exports.dialogue import NONE_LABEL, Box, Cluster, Dialogue, ReleaseLayout, Span, Turn
-
-if TYPE_CHECKING:
-    from exports.prediction import Prediction
 
 LABEL_KEYS = ("entity_label", "entity_labels")
 CELEBRITY_KEYS = ("if_celebrity", "celebrity")
@@ -253,16 +250,31 @@ def to_line(dialogue: Dialogue, **kwargs: Any) -> str:
     return dumps(to_record(dialogue, **kwargs))
 
 
-def prediction_line(prediction: Prediction) -> str:
-    """The release line of a prediction: the predicted dialogue's line, with the persons no cluster took
-    appended to ``visual_annotations`` (numbered after every cluster, no paths, no name)."""
-    record = to_record(prediction.dialogue)
-    record["visual_annotations"] = list(record.get("visual_annotations") or []) + [
-        {"cur_frame": p.frame, "cur_frame_path": "", "bbox": [int(round(v)) for v in p.bbox], "box_labels": p.label,
-         "if_celebrity": "", "region_image_path": ""}
-        for p in prediction.unlinked
-    ]
-    return dumps(record)
+def to_document(dialogue: Dialogue) -> dict[str, Any]:
+    """A dialogue as JSON with what the release line leaves out (title, video, its rate, size and length): what the
+    backend stores of an annotation or a prediction; :func:`from_document` reads it back."""
+    d = dialogue
+    return {"dialogue": to_line(d), "title": d.title, "video": d.video, "fps": d.fps,
+            "frame_size": list(d.frame_size) if d.frame_size else None, "frame_count": d.frame_count}
+
+
+def from_document(data: Any) -> Dialogue:
+    """Raises:
+        ValueError: not a document of :func:`to_document` (the message names the field).
+    """
+    from dataclasses import replace
+
+    if not isinstance(data, Mapping):
+        raise ValueError(f"expected an object, got {type(data).__name__}")
+    try:
+        dialogue = loads(data["dialogue"])
+    except KeyError:
+        raise ValueError("dialogue: missing") from None
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"dialogue: {exc}") from None
+    size = data.get("frame_size")
+    return replace(dialogue, title=data.get("title"), video=data.get("video"), fps=data.get("fps"),
+                   frame_size=tuple(size) if size else None, frame_count=data.get("frame_count"), layout=None)
 
 
 def default_frame_path(doc_key: str, frame: int) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from exports.demo import demo_dialogues
 from exports.ls_client import every
 from exports.media import VideoSource
-from ls_backend import server as backend_server
+from ls_backend.infra import server as backend_server
 from ls_backend.media import synth
 from ls_backend.workspace.project import create_project
 from ls_backend.workspace.server import LabelStudioError, LabelStudioServer, port_is_free
@@ -141,8 +141,8 @@ def start_backend(directory: Path, host: str, port: int) -> tuple[subprocess.Pop
 
 def preannotate_videos(directory: Path, url: str, token: str, project_id: int) -> None:
     """The video pipeline over the demo's tasks (cached in the backend's store: instant on a re-run)."""
-    from ls_backend.config import Config
-    from ls_backend.preannotate import preannotate
+    from ls_backend.infra.config import Config
+    from ls_backend.jobs.preannotate import preannotate
 
     config = Config.load(data_dir=directory / "backend")
     status = preannotate(config, url, token, project_id)

@@ -1,10 +1,12 @@
-"""The backend, assembled: who does what behind the HTTP routes.
+"""The backend, assembled: who does what behind the HTTP routes, for every task kind.
 
-* :class:`~ls_backend.registry.ModelRegistry` -- model versions in the store, the active one loaded once per process;
-* :class:`~ls_backend.predictor.Predictor` -- ``/predict``: the cache, else ``pipeline.propose``;
-* :class:`~ls_backend.inbox.Inbox` -- ``/webhook``: annotations stored, the gallery taught, training requested;
-* :class:`~ls_backend.trainer.Trainer` -- training runs, in a process of their own;
-* :class:`~ls_backend.stats.Stats` -- per-worker counters, added up across workers in ``/metrics``.
+* :class:`~ls_backend.learning.registry.ModelRegistry` -- per task kind: model versions in the store, the active
+  one loaded once per process;
+* :class:`~ls_backend.serving.predictor.Predictor` -- ``/predict``: the cache, else the kind's ``propose``;
+* :class:`~ls_backend.learning.inbox.Inbox` -- ``/webhook``: annotations stored as documents, what they teach at
+  once, training requested;
+* :class:`~ls_backend.learning.trainer.Trainer` -- training runs, in a process of their own;
+* :class:`~ls_backend.infra.stats.Stats` -- per-worker counters, added up across workers in ``/metrics``.
 """
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ import logging
 import weakref
 from typing import Any
 
-from ls_backend.config import Config
-from ls_backend.inbox import Inbox
-from ls_backend.memory import ProjectMemories
-from ls_backend.ner_predictor import NerPredictor
-from ls_backend.predictor import Predictor
-from ls_backend.registry import ModelRegistry
-from ls_backend.stats import Stats
-from ls_backend.store import Store
-from ls_backend.trainer import Trainer, TrainerProcess
+from exports import kinds
+from ls_backend.infra.config import Config
+from ls_backend.infra.stats import Stats
+from ls_backend.infra.store import Store
+from ls_backend.kinds import BackendKind, backend_kind, every_kind
+from ls_backend.learning.inbox import Inbox
+from ls_backend.learning.memory import ProjectMemories
+from ls_backend.learning.registry import ModelRegistry
+from ls_backend.learning.trainer import Trainer, TrainerProcess
+from ls_backend.serving.predictor import Predictor
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ class Backend:
     Args:
         own_trainer: start a trainer process on the first training request (outside ``ls-backend start``,
             which runs one trainer for all its workers).
-        register: make sure a model version is active (the configured or shipped one).
+        register: make sure a model version of every task kind is active (the configured or shipped one).
     """
 
     def __init__(self, config: Config, store: Store | None = None, *, own_trainer: bool = True, register: bool = True) -> None:
@@ -44,18 +47,33 @@ class Backend:
         interrupted = self.store.interrupt_stale_runs()
         if interrupted:
             log.warning("%d training run(s) were interrupted by a previous stop; their versions were never activated", interrupted)
-        self.registry = ModelRegistry(config, self.store)
-        if register:
-            self.registry.register_initial()
         self.stats = Stats(self.store)
+        self.registries = {k.data.name: ModelRegistry(config, self.store, k) for k in every_kind()}
+        if register:
+            for registry in self.registries.values():
+                registry.register_initial()
+        self.parts = {k.data.name: k.part(config, self.store, self.stats) for k in every_kind()}
         self.memories = ProjectMemories(config, self.store)
-        self.predictor = Predictor(config, self.store, self.registry, self.stats, self.memories)
-        self.ner = NerPredictor(config, self.store, self.stats, self.memories)
-        self.trainer = Trainer(config, self.store, self.registry, lambda: self.predictor.align, self.predictor.video_analysis)
+        self.predictor = Predictor(config, self.store, self.registries, self.parts, self.stats, self.memories)
+        self.trainer = Trainer(config, self.store, self.registries, self.parts)
         self._trainer_process = TrainerProcess(config, idle_exit=IDLE_TRAINER_EXIT) if own_trainer else None
         if self._trainer_process is not None:
             weakref.finalize(self, self._trainer_process.stop)
-        self.inbox = Inbox(self.store, self.predictor, self.stats, self.request_training, config.retrain_debounce)
+        self.inbox = Inbox(self.store, self.parts, self.stats, self.request_training, config.retrain_debounce)
+
+    @property
+    def registry(self) -> ModelRegistry:
+        """The default kind's registry (coreference)."""
+        return self.registries[kinds.DEFAULT]
+
+    @property
+    def videos(self):
+        """The coreference kind's per-process part: stored video analyses and the alignment service."""
+        return self.parts["coref"]
+
+    def version_of(self, kind: BackendKind | str) -> str:
+        """The active model version of a task kind."""
+        return self.registries[backend_kind(kind).data.name].version
 
     @property
     def version(self) -> str:
@@ -95,4 +113,5 @@ class Backend:
             "training_runs": [{"id": r.id, "status": r.status, "version": r.version, "annotations": r.annotations, "seconds": r.seconds,
                                "error": r.error} for r in runs[-10:]],
             "versions": self.registry.versions(),
+            "task_kinds": {name: {"model_version": r.version, "versions": r.versions()} for name, r in self.registries.items()},
         }

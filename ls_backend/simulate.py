@@ -6,7 +6,7 @@ cache and project memory) proposes; the proposal is read back from Label Studio'
 show it; a simulated annotator corrects it to the gold with the guidelines' gestures
 (:mod:`agreement.effort`), and submits the gold through ``/webhook`` (the same intake). Between batches the
 model learns as the live backend does: the project memory at the next ``/predict`` already, and a training run
-of the same :class:`~ls_backend.trainer.Trainer` code after the batch.
+of the same :class:`~ls_backend.learning.trainer.Trainer` code after the batch.
 
 Each campaign runs on a fresh store in a temporary directory; the *frozen* campaign submits nothing, so its
 model never changes. Orders: ``file``, ``random`` (seeded) and ``uncertain`` (before each batch the
@@ -23,8 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agreement.effort import Effort, dialogue_effort, post_effort
-from ls_backend.config import Config
+from agreement.effort import Effort
+from agreement.kinds import agreement_kind
+from exports.kinds import TaskKind
+from ls_backend.infra.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -68,85 +70,27 @@ class Campaign:
         return {s.key: s for s in self.steps}
 
 
-class Kind:
-    """What a simulated campaign needs of a task type: tasks, the annotator's result, reading a proposal back,
-    the effort, and a training-data file for the trainer. (The task-kind seam of issue #24 will own these.)"""
-
-    name = "coref"
-
-    def key(self, doc: Any) -> str:
-        return doc.doc_key
-
-    def task(self, doc: Any, task_id: int) -> dict:
-        from exports import labelstudio
-
-        # the task a project lead imports: the dialogue (title, video) without its annotation
-        bare = replace(doc, clusters=(), boxes=(), layout=None)
-        return {"id": task_id, "project": PROJECT_ID, "data": labelstudio.to_task(bare, annotation=False)["data"]}
-
-    def result(self, doc: Any) -> list:
-        from exports import labelstudio
-
-        return labelstudio.to_result(doc)
-
-    def effort(self, task: dict, result: list | None, gold: Any) -> Effort:
-        from exports import labelstudio
-
-        proposal = labelstudio.from_task(task, result, dropped=[]) if result is not None else None
-        return dialogue_effort(proposal, gold, video=False)
-
-    def label_config(self) -> str:
-        import templates
-
-        return templates.labeling_config()
+def _task(kind: TaskKind, doc: Any, task_id: int) -> dict:
+    """The task a project lead imports: the document (for a dialogue: title, video) without its annotation."""
+    return {"id": task_id, "project": PROJECT_ID, "data": kind.to_task(kind.bare(doc), annotation=False)["data"]}
 
 
-class PostKind(Kind):
-    name = "ner"
-
-    def key(self, doc: Any) -> str:
-        return doc.id
-
-    def task(self, doc: Any, task_id: int) -> dict:
-        from exports.labelstudio import post as post_task
-
-        return {"id": task_id, "project": PROJECT_ID, **{k: v for k, v in post_task.to_task(replace(doc, entities=(), tags=None), annotation=False).items() if k == "data"}}
-
-    def result(self, doc: Any) -> list:
-        from exports.labelstudio import post as post_task
-
-        return post_task.to_result(doc)
-
-    def effort(self, task: dict, result: list | None, gold: Any) -> Effort:
-        from exports.labelstudio import post as post_task
-
-        proposal = post_task.from_task(task, result) if result is not None else None
-        return post_effort(proposal, gold)
-
-    def label_config(self) -> str:
-        import templates
-
-        return templates.ner_config()
-
-
-KINDS = {"coref": Kind(), "ner": PostKind()}
-
-
-def run_campaign(kind: Kind, docs: Sequence[Any], config: Config, settings: CampaignSettings, *, name: str = "",
+def run_campaign(kind: TaskKind, docs: Sequence[Any], config: Config, settings: CampaignSettings, *, name: str = "",
                  progress: Callable[[int], None] | None = None) -> Campaign:
     """One campaign over ``docs`` on a fresh store under a temporary directory (``config``'s models and settings).
 
     With ``settings.learning`` every corrected document is submitted through ``/webhook`` and the trainer retrains
     after each batch but the last; without, nothing is submitted (the frozen model)."""
-    from ls_backend.app import create_app
+    from ls_backend.serving.app import create_app
     from ls_backend.service import Backend
 
     with tempfile.TemporaryDirectory(prefix="mcr-simulate-") as tmp:
         cfg = replace(config, data_dir=Path(tmp), database_url=None, retrain_debounce=3600.0, basic_auth_user=None)
         backend = Backend(cfg, own_trainer=False)
         client = create_app(cfg, backend=backend).test_client()
-        label_config = kind.label_config()
-        tasks = {kind.key(d): kind.task(d, i + 1) for i, d in enumerate(docs)}
+        label_config = kind.labeling_config()
+        effort = agreement_kind(kind).effort
+        tasks = {kind.key(d): _task(kind, d, i + 1) for i, d in enumerate(docs)}
         gold = {kind.key(d): d for d in docs}
         remaining = [kind.key(d) for d in docs]
         if settings.order == "random":
@@ -168,12 +112,12 @@ def run_campaign(kind: Kind, docs: Sequence[Any], config: Config, settings: Camp
             current, remaining = remaining[: settings.batch], remaining[settings.batch :]
             for key in current:
                 answer = predict(key)
-                effort = kind.effort(tasks[key], answer["result"], gold[key])
-                campaign.steps.append(Step(key, batch, effort, answer.get("score"), answer.get("model_version", "")))
+                proposal = kind.from_task(tasks[key], answer["result"], dropped=[])  # what the editor shows
+                campaign.steps.append(Step(key, batch, effort(proposal, gold[key]), answer.get("score"), answer.get("model_version", "")))
                 if settings.learning:
                     task = tasks[key]
                     event = {"action": "ANNOTATION_CREATED", "project": {"id": PROJECT_ID}, "task": task,
-                             "annotation": {"id": task["id"], "result": kind.result(gold[key])}}
+                             "annotation": {"id": task["id"], "result": kind.to_result(gold[key])}}
                     resp = client.post("/webhook", json=event)
                     if resp.status_code != 200:
                         raise ValueError(f"{key}: /webhook answered {resp.status_code}: {resp.get_json().get('error')}")
@@ -181,7 +125,7 @@ def run_campaign(kind: Kind, docs: Sequence[Any], config: Config, settings: Camp
                     progress(1)
             if settings.learning and settings.retrain and remaining:
                 backend.trainer.retrain()
-            campaign.versions.append(backend.version if kind.name == "coref" else backend.ner.version)
+            campaign.versions.append(backend.version_of(kind))
             batch += 1
         backend.close()
         backend.store.engine.dispose()

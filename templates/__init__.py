@@ -50,11 +50,6 @@ def ner_config() -> str:
     return resources.files(__name__).joinpath(NER_CONFIG_FILE).read_text(encoding="utf-8")
 
 
-def task_type(config: str) -> str:
-    """``"ner"`` for a labeling config with the post NER tags, else ``"coref"``."""
-    return "ner" if f'name="{NER_ENTITY}"' in config and f'name="{NER_TEXT}"' in config and "Paragraphs" not in config else "coref"
-
-
 #: Task data key of the review project's conflict list (see :func:`review_config`).
 CONFLICTS = "conflicts"
 

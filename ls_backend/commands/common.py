@@ -21,11 +21,11 @@ def load_model(path: str | None):
     Raises:
         ConfigError: no model there.
     """
+    from ls_backend.pipeline.models import load_model as load
     from ls_backend.pipeline.text.model import SHIPPED
-    from ls_backend.pipeline.text.neural import load_text_model
 
     try:
-        return load_text_model(path or SHIPPED)
+        return load(path or SHIPPED, allowed=("embedded", "neural"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -36,7 +36,7 @@ def load_config(args: argparse.Namespace, **overrides: Any):
     Raises:
         ConfigError: the file or a value cannot be used.
     """
-    from ls_backend.config import Config
+    from ls_backend.infra.config import Config
 
     try:
         return Config.load(getattr(args, "config", None), **overrides)
@@ -87,7 +87,7 @@ def clip_option(args):
         return None
     from pathlib import Path
 
-    from ls_backend.config import Config
+    from ls_backend.infra.config import Config
     from ls_backend.pipeline.align.service import clip_from
 
     try:

@@ -1,4 +1,4 @@
-"""``--task ner`` of ``ls-backend train / predict / evaluate``: the embedded post NER model on BIO files.
+"""The post NER kind's ``ls-backend`` commands (``--task ner`` of ``train / predict / evaluate / simulate``) on BIO files.
 
     ls-backend train --task ner --data POSTS.txt --out DIR                          (the embedded CRF)
     ls-backend train --task ner --kind neural --encoder DIR --data POSTS.txt --out DIR [--epochs N] [--device cuda]
@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
+from typing import Any
 
 from exports.bio import BioFormatError, BioProblem, read_bio, write_bio
 from exports.io import InputError
@@ -33,11 +35,11 @@ def _posts(path: str):
 
 
 def _model(path: str | None):
+    from ls_backend.pipeline.models import load_model
     from ls_backend.pipeline.ner.model import SHIPPED
-    from ls_backend.pipeline.ner.neural import load_ner
 
     try:
-        return load_ner(path or SHIPPED)
+        return load_model(path or SHIPPED, allowed=("crf", "neural-ner"))
     except (ValueError, OSError) as exc:
         raise ConfigError(str(exc)) from None
 
@@ -64,6 +66,8 @@ def train(args: argparse.Namespace) -> int:
 def predict(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    if not args.data:
+        raise InputError("predict --task ner reads --data POSTS.txt (a BIO file)")
     posts, layout, problems = _posts(args.data)
     model = _model(args.model)
     out = [model.predict(p)[0] for p in tqdm(posts, desc="posts", unit="post", disable=len(posts) < 200)]
@@ -138,3 +142,61 @@ def _f1_intervals(gold: list, predicted: list) -> dict[str, list[float]]:
         rows = np.asarray([[tp, n_key, tp, n_got] for tp, n_key, n_got in counts], dtype=float).reshape(-1, 4)
         out[t] = list(bootstrap_interval(rows, f1_of(0)))
     return out
+
+
+def documents(args: argparse.Namespace) -> list:
+    """``simulate``'s gold posts."""
+    posts, _, _ = _posts(args.data)
+    return posts
+
+
+def fold_config(rest: list, where: Path, config: Any):
+    """``simulate --folds``: a configuration whose CRF and base training posts are the other folds' posts."""
+    from dataclasses import replace
+
+    from ls_backend.pipeline.ner.model import train as train_crf
+
+    base = where / "posts.txt"
+    write_bio(base, rest)
+    model = train_crf(rest, where / "model", version=f"ner-{where.name}", source=f"{len(rest)} posts of the other folds")
+    return replace(config, ner_model=model.path, ner_training_data=base)
+
+
+def create_project(args: argparse.Namespace, url: str, api_key: str) -> int:
+    """``ls-backend project create --task ner``: a post project (template, guidelines, three annotations per post, images)."""
+    from urllib.parse import quote
+
+    from exports import ls_client
+    from exports.ner_cli import images_of
+    from ls_backend.workspace.project import create_post_project
+
+    problems: list = []
+    try:
+        posts, layout = read_bio(args.source, problems)
+    except BioFormatError as exc:
+        raise InputError(str(exc)) from None
+    if problems and not args.skip_invalid:
+        for p in problems:
+            log.error("%s: %s", args.source, p)
+        raise InputError(f"{len(problems)} tag problem(s) in {args.source}; nothing was created (fix them, or pass --skip-invalid)")
+    root = args.image_root
+    doc_root = args.document_root or (root.resolve().parent if root else None)
+
+    def images(post):
+        if root is None:
+            return None
+        files = images_of(root, post.id)
+        if args.image_url_prefix:
+            return [args.image_url_prefix + quote(str(f.relative_to(root))) for f in files]
+        return ["/data/local-files/?d=" + quote(str(f.resolve().relative_to(doc_root.resolve()))) for f in files]
+
+    client = ls_client.connect(url, api_key, timeout=60)
+    result = create_post_project(client, title=args.title, posts=posts, layout=layout, images=images,
+                                 image_root=root if root is not None and not args.image_url_prefix else None,
+                                 with_annotations=args.with_annotations, with_predictions=args.with_predictions, ml_backend=args.ml_backend,
+                                 base_url=url.rstrip("/"), progress=lambda done, total: log.info("imported %d/%d posts", done, total))
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    log.info("project %d: %d posts, %s", result.id, result.tasks, result.url)
+    print(result.id)
+    return 1 if problems or result.failed_steps else 0

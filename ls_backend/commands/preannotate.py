@@ -1,4 +1,4 @@
-"""``ls-backend preannotate``: the video pipeline over a project's tasks, predictions uploaded (see ``ls_backend/preannotate.py``)."""
+"""``ls-backend preannotate``: the video pipeline over a project's tasks, predictions uploaded (see ``ls_backend/jobs/preannotate.py``)."""
 from __future__ import annotations
 
 import argparse
@@ -16,12 +16,12 @@ def add_parser(sub: Any) -> None:
                     help="analyse the videos on a Ray cluster (ADDRESS such as 10.0.0.5:6379; without it, $RAY_ADDRESS or a local cluster)")
     pa.add_argument("--data-dir", help="the backend's data dir: its store caches the results (default: $MCR_DATA_DIR or ./ls-backend-data)")
     pa.add_argument("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the data dir)")
-    pa.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
+    pa.add_argument("--config", help="JSON config file (see ls_backend/infra/config.py)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ls_backend.commands.common import check_video_and_alignment, load_config
-    from ls_backend.preannotate import preannotate
+    from ls_backend.jobs.preannotate import preannotate
 
     config = load_config(args, data_dir=args.data_dir, database_url=args.database_url)
     url, api_key = config.label_studio(args.url, args.api_key)

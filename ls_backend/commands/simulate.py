@@ -23,19 +23,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from exports import kinds
 from exports.io import InputError, atomic_writer
+from ls_backend.commands import for_kind
 
 log = logging.getLogger("ls_backend")
-
-PARTS = {"coref": "text", "ner": "entities"}
-
 
 def add_parser(sub: Any) -> None:
     from ls_backend.simulate import ORDERS
 
     s = sub.add_parser("simulate", help="replay a gold file as a campaign: gestures from scratch, with the frozen and the learning model")
     s.add_argument("--data", required=True, help="release JSONL (--task ner: a BIO file) with the gold annotations")
-    s.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default) or post NER")
+    kinds.add_task_option(s)
     s.add_argument("--titles", help="video_titles.jsonl (dialogues)")
     s.add_argument("--split", help="split.jsonl, to use one split only (with --only)")
     s.add_argument("--only", default="val", help="the split to use when --split is given (default: val)")
@@ -55,7 +54,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ls_backend.commands.common import load_config
-    from ls_backend.simulate import KINDS, CampaignSettings
+    from agreement.kinds import agreement_kind
+    from ls_backend.simulate import CampaignSettings
 
     try:
         settings = CampaignSettings(order=args.order, batch=args.batch, seed=args.seed, retrain=not args.no_retrain)
@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--folds: expected at least 2 folds, got {args.folds}")
     config = load_config(args)
     docs = _documents(args)
-    kind = KINDS[args.task]
+    kind = kinds.get(args.task)
+    part_name = agreement_kind(kind).effort_part
     runs = _fold_runs(args, docs, config) if args.folds else [("all", docs, config)]
     results: list[tuple[str, Any, Any]] = []
     from tqdm import tqdm
@@ -79,13 +80,13 @@ def run(args: argparse.Namespace) -> int:
             frozen = _campaign(kind, part, cfg, replace(settings, learning=False), f"{name}:frozen", bar)
             learning = None if args.no_learning else _campaign(kind, part, cfg, settings, f"{name}:learning", bar)
             results.append((name, frozen, learning))
-    summary = summarise(results, PARTS[args.task], args.shuffles)
+    summary = summarise(results, part_name, args.shuffles)
     summary.update({"data": str(args.data), "task": args.task, "order": args.order, "batch": args.batch, "folds": args.folds,
                     "limit": args.limit, "retrain": not args.no_retrain, "annotation_weight": config.annotation_weight,
                     "project_memory": config.project_memory})
     print_summary(summary)
     if args.csv_out:
-        write_csv(args.csv_out, results, PARTS[args.task])
+        write_csv(args.csv_out, results, part_name)
     if args.png_out:
         draw(args.png_out, summary)
     if args.json_out:
@@ -108,63 +109,28 @@ def _campaign(kind, docs, cfg, settings, name, bar):
 
 
 def _documents(args: argparse.Namespace) -> list:
-    """The gold documents; a file without gold (no mention / entity at all) is refused."""
-    if args.task == "ner":
-        from ls_backend.commands.ner import _posts
-
-        posts, _, _ = _posts(args.data)
-        if not any(p.entities for p in posts):
-            raise InputError(f"{args.data}: no post has an entity: a campaign needs gold annotations to replay")
-        return posts
-    from exports.io import read_titles
-    from ls_backend.pipeline.text.data import read_dialogues
-
-    titles = read_titles(args.titles)
-    dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
-    for problem in report.problems[:20]:
-        log.warning("%s", problem)
-    if not dialogues:
-        raise InputError(f"{args.data}: no dialogue to replay")
-    if not any(d.clusters for d in dialogues):
-        raise InputError(f"{args.data}: no dialogue has a mention: a campaign needs gold annotations to replay")
-    return [replace(d, title=titles.get(d.doc_key, d.title)) for d in dialogues]
+    """The gold documents; a file without gold (no document annotated at all) is refused."""
+    docs = for_kind(args.task).documents(args)
+    if not any(kinds.get(args.task).annotated(d) for d in docs):
+        raise InputError(f"{args.data}: {kinds.get(args.task).unannotated}: a campaign needs gold annotations to replay")
+    return docs
 
 
 def _fold_runs(args: argparse.Namespace, docs: list, config) -> list:
     """Per fold: (name, its documents, a configuration whose model and base training data are the other folds)."""
     if len(docs) < args.folds:
         raise InputError(f"--folds {args.folds}: only {len(docs)} documents")
-    key = (lambda d: d.id) if args.task == "ner" else (lambda d: d.doc_key)
-    order = sorted(docs, key=key)
+    order = sorted(docs, key=kinds.get(args.task).key)
     random.Random(args.seed).shuffle(order)
     dealt = [order[k :: args.folds] for k in range(args.folds)]
     tmp = Path(tempfile.mkdtemp(prefix="mcr-simulate-folds-"))
     out = []
     for k, part in enumerate(dealt):
         rest = [d for j, p in enumerate(dealt) if j != k for d in p]
-        out.append((f"fold{k + 1}", part, _fold_config(args.task, rest, tmp / f"fold{k + 1}", config)))
+        where = tmp / f"fold{k + 1}"
+        where.mkdir(parents=True, exist_ok=True)
+        out.append((f"fold{k + 1}", part, for_kind(args.task).fold_config(rest, where, config)))
     return out
-
-
-def _fold_config(task: str, rest: list, where: Path, config):
-    where.mkdir(parents=True, exist_ok=True)
-    if task == "ner":
-        from exports.bio import write_bio
-        from ls_backend.pipeline.ner.model import train as train_crf
-
-        base = where / "posts.txt"
-        write_bio(base, rest)
-        model = train_crf(rest, where / "model", version=f"ner-{where.name}", source=f"{len(rest)} posts of the other folds")
-        return replace(config, ner_model=model.path, ner_training_data=base)
-    from ls_backend.pipeline.text.data import write_training_data
-    from ls_backend.pipeline.text.model import SHIPPED, TextModel, train
-
-    shipped = TextModel.load(config.text_model or SHIPPED)
-    base = where / "training_data.jsonl.gz"
-    write_training_data(base, rest, {d.doc_key: d.title for d in rest if d.title})
-    model = train(rest, {d.doc_key: d.title for d in rest if d.title}, shipped.gazetteer, names=shipped.names, version=f"text-{where.name}")
-    path = model.save(where / "text_model.json")
-    return replace(config, text_model=path, text_training_data=base)
 
 
 # -- the figures ------------------------------------------------------------------------------------

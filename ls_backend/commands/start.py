@@ -13,7 +13,7 @@ def add_parser(sub: Any) -> None:
     st.add_argument("--data-dir", help="store, trained versions (default: $MCR_DATA_DIR or ./ls-backend-data)")
     st.add_argument("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the data dir)")
     st.add_argument("--text-model", help="text model to serve first (default: the shipped model)")
-    st.add_argument("--config", help="JSON config file (see ls_backend/config.py)")
+    st.add_argument("--config", help="JSON config file (see ls_backend/infra/config.py)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from ls_backend.commands.common import check_video_and_alignment, load_config
     from ls_backend.commands.errors import ConfigError
-    from ls_backend.server import serve
+    from ls_backend.infra.server import serve
 
     try:
         config = load_config(args, data_dir=args.data_dir, database_url=args.database_url, text_model=args.text_model)

@@ -31,7 +31,7 @@ def fetch_metrics(url: str, timeout: float = 10.0) -> dict[str, Any]:
     Raises:
         InputError: the backend does not answer, refuses, or answers something else than metrics.
     """
-    from ls_backend.config import Config
+    from ls_backend.infra.config import Config
 
     config = Config.load()  # the backend's own settings: config file, then MCR_* variables
     request = urllib.request.Request(url.rstrip("/") + "/metrics")

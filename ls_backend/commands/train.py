@@ -6,7 +6,8 @@ import argparse
 import logging
 from typing import Any
 
-from exports.io import InputError
+from exports import kinds
+from ls_backend.commands import for_kind
 from ls_backend.commands.common import data_options
 
 log = logging.getLogger("ls_backend")
@@ -17,7 +18,7 @@ def add_parser(sub: Any) -> None:
     data_options(t, "train")
     t.add_argument("--gazetteer", nargs="*", default=[], help="name lists: CMNER files (PER entities) or one name per line")
     t.add_argument("--out", required=True, help="output directory (writes text_model.json; --task ner: model.crfsuite, info.json)")
-    t.add_argument("--task", choices=("coref", "ner"), default="coref", help="coreference dialogues (default), or post NER on BIO files")
+    kinds.add_task_option(t)
     t.add_argument("--kind", choices=("embedded", "crf", "neural"), default="embedded",
                    help="the embedded model (default; for --task ner the CRF, also called crf) or a transformers model over --encoder")
     t.add_argument("--encoder", help="--kind neural: an encoder directory saved with save_pretrained (BERT, RoBERTa-wwm, MacBERT, DeBERTa ...)")
@@ -30,43 +31,4 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.task == "ner":
-        from ls_backend.commands import ner
-
-        return ner.train(args)
-    from exports.io import read_titles
-    from ls_backend.pipeline.text.data import read_dialogues, read_gazetteer, write_training_data
-    from ls_backend.pipeline.text.model import train
-    from ls_backend.pipeline.text.names import names_from
-
-    dialogues, report = read_dialogues(args.data, args.split, args.only if args.split else None)
-    if not dialogues:
-        raise InputError(f"{args.data}: no dialogue to train on")
-    if args.kind == "neural":
-        return _train_neural(args, dialogues, report)
-    if args.kind != "embedded":
-        raise InputError(f"train --kind {args.kind} is a post NER model (--task ner)")
-    titles = read_titles(args.titles)
-    model = train(dialogues, titles, read_gazetteer(args.gazetteer), names=names_from(args.gazetteer))
-    path = model.save(args.out)
-    n = write_training_data(path.parent / "training_data.jsonl.gz", dialogues, titles)
-    log.info("wrote %s (%d dialogues: the base of retraining in the loop)", path.parent / "training_data.jsonl.gz", n)
-    log.info("wrote %s (%d mention features, %d pair features, %d names)", path, len(model.mention.weights), len(model.pair.weights), len(model.gazetteer))
-    print(path)
-    return 1 if report.problems else 0
-
-
-def _train_neural(args: argparse.Namespace, dialogues, report) -> int:
-    from ls_backend.commands.errors import ConfigError
-    from ls_backend.pipeline.text.neural import train_neural
-
-    if not args.encoder:
-        raise InputError("train --kind neural needs --encoder DIR (a model saved with save_pretrained)")
-    try:
-        model = train_neural(dialogues, encoder=args.encoder, out=args.out, epochs=args.epochs or 10, lr=args.lr, head_lr=args.head_lr,
-                             accumulate=args.accumulate, optimizer=args.optimizer, device=args.device)
-    except (ValueError, OSError) as exc:
-        raise ConfigError(f"--encoder: {exc}") from None
-    log.info("wrote %s (neural text model %s)", args.out, model.version)
-    print(args.out)
-    return 1 if report.problems else 0
+    return for_kind(args.task).train(args)

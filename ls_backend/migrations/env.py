@@ -1,4 +1,4 @@
-"""Alembic's environment for the backend's store: run on the connection :func:`ls_backend.store.migrate` hands in
+"""Alembic's environment for the backend's store: run on the connection :func:`ls_backend.infra.store.migrate` hands in
 (``alembic -c ls_backend/migrations/alembic.ini ...`` works too, with ``-x url=<database URL>``)."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Project memory: what a project's annotators marked and left unmarked, used at the very next prediction.
 
-No retraining: a :class:`Memory` is counted from the project's annotations (built by ``ls_backend/memory.py``
+No retraining: a :class:`Memory` is counted from the project's annotations (built by ``ls_backend/learning/memory.py``
 from the store) and applied to a model's mentions (dialogues) or entities (posts) before they are clustered
 or returned. For each surface string it knows how often annotators marked it (a name, a nickname, a person
 noun, a celebrity name typed on a box) and how often it stood in an annotated text unmarked (a proposal they

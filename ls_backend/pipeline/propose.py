@@ -4,7 +4,7 @@
 
 :func:`propose` is what ``/predict``, ``ls-backend predict`` (``--data`` and ``--tasks``) and
 ``ls-backend preannotate`` call; turning the prediction into Label Studio JSON or a release line is
-``exports``' business, caching it the backend's (``ls_backend/predictor.py``).
+``exports``' business, caching it the backend's (``ls_backend/serving/predictor.py``).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from agreement import compare as C
+from agreement.kinds import agreement_kind
 from agreement.cli import main as agreement_main
 from agreement.significance import exact_randomization
 from exports import release
@@ -41,9 +41,10 @@ def test_a_system_right_on_every_document_against_one_right_on_none(tmp_path, ca
     printed = capsys.readouterr().out
     assert "CoNLL F1" in printed and "text gestures saved" in printed and "+100.00" in printed
     # the components the test shuffles give the same exact p-value
-    ca = C._components_coref(key, [None] * 10)
-    cb = C._components_coref(key, key)
-    stat = C._statistics("coref")["conll"]
+    coref = agreement_kind("coref")
+    ca = coref.components(key, [None] * 10)
+    cb = coref.components(key, key)
+    stat = coref.statistics()["conll"]
     assert exact_randomization(ca, cb, stat) == pytest.approx(2 / 1024)
 
 

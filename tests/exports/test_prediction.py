@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from exports import labelstudio, release
+from exports import labelstudio
 from exports.dialogue import Box, make_dialogue
-from exports.prediction import Prediction, ProposedPerson
+from exports.prediction import Prediction, ProposedPerson, prediction_line
 
 
 def _predicted():
@@ -39,12 +39,12 @@ def test_the_cache_form_reads_back_to_the_same_outputs(label_interface):
     back = Prediction.from_json(stored)
     assert back.to_json() == p.to_json()
     assert labelstudio.to_prediction(back) == labelstudio.to_prediction(p)
-    assert release.prediction_line(back) == release.prediction_line(p)
+    assert prediction_line(back) == prediction_line(p)
     ls = labelstudio.to_prediction(p)
     assert label_interface.validate_prediction(ls, return_errors=True) == []
     boxes = [r for r in ls["result"] if r["type"] == "videorectangle"]
     assert [b["value"]["labels"] for b in boxes] == [["C1"], ["C4"], ["C5"]] and (ls["score"], ls["model_version"]) == (0.61, "text-1")
-    line = json.loads(release.prediction_line(p))
+    line = json.loads(prediction_line(p))
     assert [v["box_labels"] for v in line["visual_annotations"]] == ["C1", "C4", "C5"]
     assert line["visual_annotations"][1]["bbox"] == [400, 500, 600, 761] and line["entity_label"] == ["C1", "none", "none"]
     with pytest.raises(ValueError, match=r"prediction: model_version: missing"):

@@ -23,8 +23,8 @@ from exports.dialogue import Box, Dialogue
 from exports.media import VideoSource
 from ls_backend import demo
 from ls_backend.cli import main as ls_main
-from ls_backend.config import Config
-from ls_backend.preannotate import preannotate
+from ls_backend.infra.config import Config
+from ls_backend.jobs.preannotate import preannotate
 from ls_backend.workspace.project import create_project
 from tests.support.annotator import Annotator
 from tests.support.backend import running_backend

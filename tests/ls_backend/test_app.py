@@ -8,10 +8,10 @@ import time
 import pytest
 
 from exports import labelstudio, release
-from ls_backend.app import create_app
-from ls_backend.config import Config
+from ls_backend.serving.app import create_app
+from ls_backend.infra.config import Config
 from ls_backend.service import Backend
-from ls_backend.store import Store
+from ls_backend.infra.store import Store
 
 TEMPLATE = open(__import__("templates").__file__.replace("__init__.py", "coref_video.xml"), encoding="utf-8").read()
 
@@ -159,7 +159,7 @@ def test_a_failed_training_keeps_the_previous_version(config, monkeypatch):
     def broken(*args, **kwargs):
         raise MemoryError("simulated crash while training")
 
-    monkeypatch.setattr("ls_backend.trainer.train", broken)
+    monkeypatch.setattr("ls_backend.pipeline.text.model.train", broken)
     with pytest.raises(MemoryError):
         service.trainer.retrain()
     assert service.version == before

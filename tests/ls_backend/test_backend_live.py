@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from exports import labelstudio, release
-from ls_backend.config import Config
+from ls_backend.infra.config import Config
 from ls_backend.pipeline.text.model import SHIPPED, TextModel
 from ls_backend.pipeline.text.predict import predict_dialogue
 from ls_backend.cli import main as ls_main
@@ -77,14 +77,14 @@ def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend,
 
 def test_kill_during_training_leaves_the_previous_version(tmp_path):
     """SIGKILL a process in the middle of retraining: the store still serves the old version."""
-    from ls_backend.config import Config
+    from ls_backend.infra.config import Config
     from ls_backend.service import Backend
 
     config = Config(data_dir=tmp_path / "b")
     before = Backend(config).version
     script = (
-        "import time, ls_backend.service as s, ls_backend.trainer as t\n"
-        "from ls_backend.config import Config\n"
+        "import time, ls_backend.service as s, ls_backend.learning.trainer as t\n"
+        "from ls_backend.infra.config import Config\n"
         "real = t.train\n"
         "def slow(*a, **k):\n"
         "    print('training', flush=True); time.sleep(60); return real(*a, **k)\n"

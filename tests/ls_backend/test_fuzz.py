@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import templates as T
-from ls_backend.app import create_app
-from ls_backend.config import Config
+from ls_backend.serving.app import create_app
+from ls_backend.infra.config import Config
 from ls_backend.service import Backend
 
 ROUTES = [("POST", "/predict"), ("POST", "/webhook"), ("POST", "/setup"), ("POST", "/train"), ("GET", "/health"), ("GET", "/"),

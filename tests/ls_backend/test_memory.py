@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ls_backend.app import create_app
-from ls_backend.config import Config
+from ls_backend.serving.app import create_app
+from ls_backend.infra.config import Config
 from ls_backend.pipeline.memory import Memory
 from ls_backend.service import Backend
 
@@ -74,14 +74,15 @@ def test_surfaces_the_training_data_marks_are_left_to_the_model():
 
 
 def test_the_backend_memory_knows_what_the_shipped_data_marks(config):
-    from ls_backend.memory import ProjectMemories
-    from ls_backend.store import Store
+    from ls_backend.infra.store import Store
+    from ls_backend.kinds import backend_kind
+    from ls_backend.learning.memory import ProjectMemories
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     memories = ProjectMemories(config, Store(config.db_url))
-    learned = memories.learned()
+    learned = memories.learned(backend_kind("coref"))
     assert {"他们", "美女"} <= learned and "可乐" not in learned
-    assert "中国" in memories.learned(posts=True)
+    assert "中国" in memories.learned(backend_kind("ner"))
 
 
 def test_an_entity_marked_in_one_post_is_proposed_in_the_next(config):

@@ -64,8 +64,8 @@ def test_the_backend_serves_post_ner_projects_by_their_labeling_config(tmp_path)
 
     import templates
     from exports.labelstudio import post as post_task
-    from ls_backend.app import create_app
-    from ls_backend.config import Config
+    from ls_backend.serving.app import create_app
+    from ls_backend.infra.config import Config
     from ls_backend.service import Backend
 
     posts, layout = read_bio(DEV)
@@ -98,8 +98,8 @@ def test_ner_annotations_train_a_new_ner_version_in_the_trainer_process(tmp_path
 
     import templates
     from exports.labelstudio import post as post_task
-    from ls_backend.app import create_app
-    from ls_backend.config import Config
+    from ls_backend.serving.app import create_app
+    from ls_backend.infra.config import Config
     from ls_backend.service import Backend
 
     posts, layout = read_bio(SHARED / "data" / "cmner" / "train.txt")
@@ -153,8 +153,8 @@ def test_the_full_model_fine_tunes_an_encoder_by_path_and_serves_through_the_sam
 
     import templates
     from exports.labelstudio import post as post_task
-    from ls_backend.app import create_app
-    from ls_backend.config import Config
+    from ls_backend.serving.app import create_app
+    from ls_backend.infra.config import Config
 
     client = create_app(Config(data_dir=tmp_path / "b", ner_model=tmp_path / "m", device="cpu")).test_client()  # served by path
     (pred,) = client.post("/predict", json={"tasks": [post_task.to_task(posts[0], layout, annotation=False)],

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from exports.db import engine_url
-from ls_backend.config import Config
+from ls_backend.infra.config import Config
 from ls_backend.service import Backend
-from ls_backend.store import Store, migrate
+from ls_backend.infra.store import Store, migrate
 
 DATA = Path(__file__).parent / "data"
 
@@ -40,7 +40,7 @@ def test_a_store_made_before_migrations_is_upgraded_and_keeps_its_data(tmp_path,
     tables = set(inspect(store.engine).get_table_names())
     assert {"training_state", "alembic_version", "model_versions", "annotations", "gallery"} <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrate(store.engine) == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrate(store.engine) == "0004"
     assert [v.version for v in store.versions()] == ["text-old"] and store.count_annotations() == 1  # nothing lost
     backend = Backend(Config(data_dir=tmp_path / "b", database_url=url))  # and the backend runs on it
     assert backend.version != "text-old" and [v.version for v in store.versions()][0] == "text-old"
@@ -73,7 +73,7 @@ def _event(i: int) -> dict:
 
 @pytest.mark.slow
 def test_two_workers_receiving_concurrent_webhooks_lose_nothing(tmp_path, database_url):
-    from ls_backend import server
+    from ls_backend.infra import server
     from ls_backend.workspace.server import free_port
 
     proc, url = server.launch(tmp_path / "b", "127.0.0.1", free_port(), tmp_path / "b" / "backend.log", env={"MCR_RETRAIN_DEBOUNCE": "3600"},

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ls_backend import server
-from ls_backend.config import Config
-from ls_backend.store import Store
+from ls_backend.infra import server
+from ls_backend.infra.config import Config
+from ls_backend.infra.store import Store
 from ls_backend.workspace.server import free_port
 from tests.ls_backend.test_app import _annotation_event
 
@@ -35,7 +35,7 @@ def _trainer_of(master: int, timeout: float = 60.0, not_pid: int | None = None) 
                 cmd = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"ls_backend.trainer" in cmd and child != not_pid:
+            if b"ls_backend.learning.trainer" in cmd and child != not_pid:
                 return child
         time.sleep(0.2)
     raise AssertionError(f"no trainer process under {master}")
@@ -67,4 +67,4 @@ def test_the_trainer_process_trains_comes_back_after_a_kill_and_stops_with_the_s
     finally:
         server.stop(proc, timeout=30)
     time.sleep(0.5)
-    assert not Path(f"/proc/{second}").exists() or b"ls_backend.trainer" not in Path(f"/proc/{second}/cmdline").read_bytes()
+    assert not Path(f"/proc/{second}").exists() or b"ls_backend.learning.trainer" not in Path(f"/proc/{second}/cmdline").read_bytes()

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from exports.posts import Post, entities_of
 
@@ -98,6 +98,10 @@ def features(tokens: Sequence[str]) -> list[list[str]]:
 
 @dataclass
 class NerModel:
+    """The embedded post NER model (model kind ``crf``), with the post model interface of
+    ``ls_backend/pipeline/models.py`` (``predict``, ``score``, ``successor``)."""
+
+    model_kind: ClassVar[str] = "crf"
     path: Path
     info: dict[str, Any] = field(default_factory=dict)
     _tagger: Any = field(default=None, repr=False)
@@ -125,6 +129,18 @@ class NerModel:
         tagger = pycrfsuite.Tagger()
         tagger.open(str(crf))
         return cls(path, info, tagger)
+
+    def score(self, probability: float, n_tokens: int) -> float:
+        """The prediction's score: the sequence probability made per-token (:func:`confidence_score`)."""
+        return confidence_score(probability, n_tokens)
+
+    def successor(self, docs: Sequence[Post], out: Path, version: str, settings: Any) -> tuple[NerModel, Path]:
+        """Retrained on ``docs`` with this model's settings (an annotated post repeated ``annotation_weight`` times)."""
+        from ls_backend.pipeline.ner.neural import repeat_annotated
+
+        model = train(repeat_annotated(docs, settings), out, c1=float(self.info.get("c1", 0.05)), c2=float(self.info.get("c2", 0.01)),
+                      max_iterations=int(self.info.get("max_iterations", 150)), version=version, source=settings.source)
+        return model, model.path
 
     def tag(self, tokens: Sequence[str]) -> tuple[list[str], float]:
         """BIO tags of a post's tokens, and the model's confidence in the whole sequence (its probability)."""

@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 
 LABELS = ["O", *(f"{p}-{t}" for t in TYPES for p in ("B", "I"))]
 FORMAT = "mcr-studio-ner-transformers/1"
+LOOP_EPOCHS = 1  # learning in the loop: one pass over the training posts
+
+
+def repeat_annotated(posts: Sequence[Post], settings: Any) -> list[Post]:
+    """The training posts with each annotated one repeated ``round(annotation_weight)`` times (neither the CRF nor
+    the token classifier takes sample weights)."""
+    copies = max(1, round(settings.annotation_weight))
+    return [p for p in posts for _ in range(copies if p.id in settings.annotated else 1)]
 
 
 def _device(name: str):
@@ -33,6 +41,11 @@ def _device(name: str):
 
 
 class NeuralNer:
+    """The full post NER model (model kind ``neural-ner``), with the post model interface of
+    ``ls_backend/pipeline/models.py`` (``predict``, ``score``, ``successor``)."""
+
+    model_kind = "neural-ner"
+
     def __init__(self, path: Path, model: Any, tokenizer: Any, info: dict[str, Any], device: Any) -> None:
         self.path, self.model, self.tokenizer, self.info, self.device = path, model, tokenizer, info, device
 
@@ -54,6 +67,18 @@ class NeuralNer:
         dev = _device(device)
         model = AutoModelForTokenClassification.from_pretrained(path).to(dev).eval()
         return cls(path, model, AutoTokenizer.from_pretrained(path), json.loads(info_file.read_text(encoding="utf-8")), dev)
+
+    def score(self, probability: float, n_tokens: int) -> float:
+        """The prediction's score: the mean probability of the chosen labels."""
+        return round(probability, 6)
+
+    def successor(self, docs: Sequence[Post], out: Path, version: str, settings: Any) -> tuple[NeuralNer, Path]:
+        """Fine-tuned from this model's directory on ``docs`` (an annotated post repeated ``annotation_weight`` times,
+        rounded) for :data:`LOOP_EPOCHS` epoch(s): the full model stays the full model as the project learns."""
+        posts = repeat_annotated(docs, settings)
+        model = train_neural(posts, self.path, out, epochs=LOOP_EPOCHS, device=settings.device, version=version,
+                             max_length=int(self.info.get("max_length", 256)))
+        return model, Path(out)
 
     def _encode(self, tokens: Sequence[str], max_length: int):
         enc = self.tokenizer(list(tokens), is_split_into_words=True, truncation=True, max_length=max_length, return_tensors="pt")
@@ -146,17 +171,3 @@ def train_neural(posts: Sequence[Post], encoder: str | Path, out: str | Path, *,
     (out / "info.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
     log.info("neural NER model %s: %d posts, loss %.3f -> %.3f, %.0f s", info["version"], len(posts), losses[0], losses[-1], info["seconds"])
     return NeuralNer.load(out, device)
-
-
-def load_ner(path: str | Path, device: str = "auto"):
-    """The NER model at ``path``: the CRF (``model.crfsuite``) or a fine-tuned transformers model (``config.json``).
-
-    Raises:
-        ValueError: no NER model there.
-    """
-    from ls_backend.pipeline.ner.model import NerModel
-
-    path = Path(path)
-    if (path / "config.json").is_file():
-        return NeuralNer.load(path, device)
-    return NerModel.load(path)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from exports.dialogue import Dialogue
 from ls_backend.pipeline.memory import Memory
@@ -32,6 +32,9 @@ THRESHOLDS = (0.25, 0.85, 0.6)
 
 @dataclass
 class TextModel:
+    """The embedded text model (model kind ``embedded``): linear mention and pair scorers over hand-made and LAC features."""
+
+    model_kind: ClassVar[str] = "embedded"
     mention: LinearModel
     pair: LinearModel
     mention_threshold: float = 0.5
@@ -73,6 +76,13 @@ class TextModel:
     @property
     def version(self) -> str:
         return str(self.info.get("version", "untrained"))
+
+    def successor(self, docs: Sequence[Dialogue], out: Path, version: str, settings: Any) -> tuple[TextModel, Path]:
+        """Retrained on ``docs`` with this model's gazetteer and name model; the annotated dialogues weigh
+        ``settings.annotation_weight``. Saved as ``out/text_model.json``."""
+        weights = {k: settings.annotation_weight for k in settings.annotated} if settings.annotation_weight != 1.0 else None
+        model = train(docs, settings.titles or {}, self.gazetteer, version=version, names=self.names, weights=weights)
+        return model, model.save(Path(out) / "text_model.json")
 
     # -- prediction ------------------------------------------------------------------
     def mention_scores(self, turn_texts: Sequence[str], title: str | None) -> list[tuple[tuple[int, int], float]]:

@@ -41,6 +41,7 @@ from ls_backend.pipeline.text.features import PRONOUN_CLASS
 log = logging.getLogger(__name__)
 
 FORMAT = "mcr-text-neural/1"
+LOOP_EPOCHS = 1  # learning in the loop: one pass over the training set
 SPEAKERS = ("[SPK1]", "[SPK2]")
 CATEGORIES = ("pron-pron", "pron-name", "match", "contain", "other")
 MAX_SPAN = 12
@@ -115,13 +116,16 @@ def _heads_class():
 
 
 class NeuralCoref:
-    """A trained model: encoder + tokenizer + heads, with the :class:`TextModel` interface (``predict``, ``version``)."""
+    """The full text model (model kind ``neural``): encoder + tokenizer + heads, with the coreference model interface
+    (``ls_backend/pipeline/models.py``: ``predict``, ``version``, ``successor``, and ``gazetteer``, the names it
+    knows by heart: none, its encoder knows them)."""
 
+    model_kind = "neural"
     gazetteer: frozenset[str] = frozenset()
-    names = None
 
-    def __init__(self, encoder: Any, tokenizer: Any, heads: Any, info: dict[str, Any], device: Any) -> None:
+    def __init__(self, encoder: Any, tokenizer: Any, heads: Any, info: dict[str, Any], device: Any, path: Path | None = None) -> None:
         self.encoder, self.tokenizer, self.heads, self.info, self.device = encoder, tokenizer, heads, info, device
+        self.path = path  # where it was loaded from (its successor fine-tunes a copy loaded from there)
         self.max_span = int(info.get("max_span", MAX_SPAN))
 
     @property
@@ -182,7 +186,16 @@ class NeuralCoref:
             raise ValueError(f"{path}: cannot load the neural text model: {exc}") from None
         encoder.to(dev).eval()
         heads.to(dev).eval()
-        return cls(encoder, tokenizer, heads, info, dev)
+        return cls(encoder, tokenizer, heads, info, dev, path)
+
+    def successor(self, docs: Sequence[Dialogue], out: Path, version: str, settings: Any) -> tuple[NeuralCoref, Path]:
+        """Fine-tuned from this model (a copy loaded from its directory: the served one stays as is) on ``docs`` for
+        :data:`LOOP_EPOCHS` epoch(s), saved in ``out``."""
+        if self.path is None:
+            raise ValueError("the neural text model was not loaded from a directory: save it before it can be fine-tuned")
+        start = NeuralCoref.load(self.path, settings.device)
+        model = train_neural(docs, start_from=start, out=out, epochs=LOOP_EPOCHS, version=version, progress=False, device=settings.device)
+        return model, Path(out)
 
     def save(self, out: str | Path) -> Path:
         import torch
@@ -378,21 +391,7 @@ def train_neural(dialogues: Sequence[Dialogue], *, encoder: str | Path | None = 
                   "optimizer": optimizer, "device": str(dev), "loss_first": round(losses[0], 4), "loss_last": round(losses[-1], 4),
                   "train_seconds": round(time.monotonic() - started, 1)}
     model.save(out)
+    model.path = Path(out)
     log.info("neural text model %s: %d dialogues, %d epochs, loss %.3f -> %.3f, %.0f s", model.version, len(data), epochs,
              losses[0], losses[-1], model.info["train_seconds"])
     return model
-
-
-def load_text_model(path: str | Path, device: str = "auto"):
-    """The text model at ``path``: the embedded model (``text_model.json``) or a neural model directory.
-
-    Raises:
-        ValueError: no text model there.
-    """
-    from ls_backend.pipeline.text.model import TextModel
-
-    p = Path(path)
-    if is_neural_dir(p if p.is_dir() else p.parent):
-        return NeuralCoref.load(p, device)
-    return TextModel.load(p)
-

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from exports import labelstudio
 from exports.dialogue import Box, Cluster, Dialogue, Turn
-from ls_backend.app import create_app
-from ls_backend.config import Config
+from ls_backend.serving.app import create_app
+from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.media.synth import Placement, render
 from ls_backend.service import Backend
-from ls_backend.video_jobs import VideoJobs
+from ls_backend.jobs.video_jobs import VideoJobs
 
 WANG, STRANGER = 12, 77
 
@@ -25,7 +25,7 @@ def test_a_named_face_is_learned_from_an_annotation_and_proposed_with_its_name(t
     _clip(media / "second.mp4", (380, 150, 640, 440), (60, 700, 300, 960))  # the same two, elsewhere and other sizes
     config = Config(data_dir=tmp_path / "backend", media_root=media, retrain_debounce=3600)
     service = Backend(config)
-    jobs = VideoJobs(service.predictor.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
+    jobs = VideoJobs(service.videos.settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
     outcomes = jobs.run(["first.mp4", "second.mp4"])
     assert all(len(o.analysis.persons) == 2 for o in outcomes.values())
     client = create_app(config, service).test_client()
@@ -67,4 +67,4 @@ def test_a_named_face_is_learned_from_an_annotation_and_proposed_with_its_name(t
     from ls_backend.pipeline.align.scorer import AlignScorer
 
     scorer = AlignScorer.load(config.data_dir / "align_scorer.json")
-    assert scorer.info["annotated_dialogues"] == 1 and service.predictor.align.scorer().info == scorer.info
+    assert scorer.info["annotated_dialogues"] == 1 and service.videos.align.scorer().info == scorer.info

@@ -87,7 +87,7 @@ def test_evaluate_and_predict_commands_take_the_neural_model(trained, eight, tmp
 
 
 def test_a_wrong_or_missing_encoder_stops_training_and_start_up(tmp_path, trained, eight, caplog):
-    from ls_backend.config import Config
+    from ls_backend.infra.config import Config
     from ls_backend.service import Backend
 
     path, _ = eight
@@ -109,10 +109,10 @@ def test_a_wrong_or_missing_encoder_stops_training_and_start_up(tmp_path, traine
 
 
 def test_the_backend_serves_the_neural_kind_and_fine_tunes_it_in_the_trainer_process(trained, eight, tmp_path):
-    from ls_backend.app import create_app
-    from ls_backend.config import Config
+    from ls_backend.serving.app import create_app
+    from ls_backend.infra.config import Config
     from ls_backend.service import Backend
-    from ls_backend.trainer import me
+    from ls_backend.learning.trainer import me
 
     _, dialogues = eight
     config = Config(data_dir=tmp_path / "backend", text_model=trained, device="cpu", retrain_debounce=0.2)

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from ls_backend.config import Config
-from ls_backend.preannotate import preannotate
+from ls_backend.infra.config import Config
+from ls_backend.jobs.preannotate import preannotate
 from exports import release
 from tests.ls_backend.video.conftest import video_project
 
@@ -48,7 +48,7 @@ def test_preannotate_a_project_with_videos(ls_server, ls_client, release_lines, 
 
     # a second run resumes: analyses come from the store, nothing is uploaded twice
     caplog.clear()
-    caplog.set_level(logging.INFO, logger="ls_backend.preannotate")
+    caplog.set_level(logging.INFO, logger="ls_backend.jobs.preannotate")
     assert preannotate(config, ls_server.url, ls_server.token, project_id) == 1
     assert "0 predictions uploaded, 3 already there" in caplog.text
     assert {k: len(v) for k, v in _predictions(ls_client, project_id).items()} == {k: 1 for k in keys}

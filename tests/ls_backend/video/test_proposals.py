@@ -6,16 +6,16 @@ import json
 import shutil
 
 from exports import coords
-from ls_backend.app import create_app
+from ls_backend.serving.app import create_app
 from ls_backend.cli import main as ls_main
-from ls_backend.config import Config
+from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from exports.dialogue import make_dialogue
 from exports.labelstudio import to_prediction
 from ls_backend.pipeline.video.artifacts import VideoAnalysis
 from ls_backend.pipeline.video.proposals import proposals_only
 from ls_backend.service import Backend
-from ls_backend.video_jobs import VideoJobs
+from ls_backend.jobs.video_jobs import VideoJobs
 from tests.ls_backend.video.conftest import truth_at
 
 TEMPLATE = open(__import__("templates").__file__.replace("__init__.py", "coref_video.xml"), encoding="utf-8").read()
@@ -88,7 +88,7 @@ def _backend_and_jobs(tmp_path, scene_video, pipeline):
     shutil.copy(scene_video[0], media / "scene.mp4")
     config = Config(data_dir=tmp_path / "backend", media_root=media)
     service = Backend(config)
-    jobs = VideoJobs(service.predictor.video_settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
+    jobs = VideoJobs(service.videos.settings, MediaPolicy.from_config(config), tmp_path / "cache", store=service.store)
     jobs._pipeline = pipeline
     return config, service, jobs
 
@@ -114,7 +114,7 @@ def test_predict_answers_from_the_cached_video_analysis(tmp_path, scene_video, p
 def test_a_cached_prediction_runs_no_model(tmp_path, scene_video, pipeline, monkeypatch):
     """The cache holds the whole Prediction (text, alignment, boxes): asked again, /predict runs no model."""
     from exports.prediction import Prediction
-    from ls_backend.store import CachedPrediction
+    from ls_backend.infra.store import CachedPrediction
 
     config, service, jobs = _backend_and_jobs(tmp_path, scene_video, pipeline)
     jobs.run(["scene.mp4"])
@@ -125,7 +125,7 @@ def test_a_cached_prediction_runs_no_model(tmp_path, scene_video, pipeline, monk
     def no_model(*args, **kwargs):
         raise AssertionError("a model ran on a cached task")
 
-    monkeypatch.setattr("ls_backend.predictor.propose", no_model)
+    monkeypatch.setattr("ls_backend.pipeline.propose.propose", no_model)
     monkeypatch.setattr("ls_backend.pipeline.propose.predict_dialogue", no_model)
     again = client.post("/predict", json={"tasks": [task]}).json["results"][0]
     assert again == first and service.stats.counts["cache_hits"] == 1 and len(_boxes(again["result"])) == 3
@@ -171,7 +171,7 @@ def test_exports_faces_writes_chinese_clip_training_files(tmp_path, release_line
 def test_video_jobs_with_worker_processes(tmp_path, scene_video):
     from ls_backend.media.synth import Placement, render
     from ls_backend.pipeline.video.pipeline import VideoSettings
-    from ls_backend.store import Store
+    from ls_backend.infra.store import Store
 
     shutil.copy(scene_video[0], tmp_path / "a.mp4")
     render(tmp_path / "b.mp4", [Placement(12, (100, 100, 300, 300), 0, 59)], size=(640, 360), fps=30, frame_count=60)

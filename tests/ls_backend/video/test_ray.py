@@ -13,9 +13,9 @@ import pytest
 
 from exports import release
 from ls_backend.cli import main as ls_main
-from ls_backend.config import Config
-from ls_backend.preannotate import preannotate
-from ls_backend.store import Store
+from ls_backend.infra.config import Config
+from ls_backend.jobs.preannotate import preannotate
+from ls_backend.infra.store import Store
 from tests.ls_backend.video.conftest import small_clips, video_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
@@ -32,7 +32,7 @@ def test_predict_tasks_on_ray_gives_the_local_predictions(ray_cluster, tmp_path,
     local, on_ray = tmp_path / "local.json", tmp_path / "ray.json"
     assert ls_main(["predict", "--tasks", str(path), "--out", str(local), "--format", "labelstudio"]) == 1  # the broken clip
     caplog.clear()
-    caplog.set_level(logging.INFO, logger="ls_backend.ray_jobs")
+    caplog.set_level(logging.INFO, logger="ls_backend.jobs.ray_jobs")
     assert ls_main(["predict", "--tasks", str(path), "--out", str(on_ray), "--format", "labelstudio", "--ray", ray_cluster.address]) == 1
     assert "ray: 2 video workers" in caplog.text
     assert f"{tmp_path / 'broken.mp4'}: not a video PyAV can open" in caplog.text  # named as the driver knows it
@@ -84,6 +84,6 @@ def test_preannotate_on_ray_survives_a_killed_worker(ray_cluster, ls_server, ls_
     assert persons == [1, 2, 1, 2, 1, 0]
 
     caplog.clear()  # a re-run resumes from the store: nothing analysed, nothing uploaded again
-    caplog.set_level(logging.INFO, logger="ls_backend.preannotate")
+    caplog.set_level(logging.INFO, logger="ls_backend.jobs.preannotate")
     assert preannotate(config, ls_server.url, ls_server.token, project_id, ray=ray_cluster.address) == 1
     assert "0 predictions uploaded, 6 already there" in caplog.text and len(saved) == 6 and set(saved.values()) == {1}

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ls_backend.config import Config
+from ls_backend.infra.config import Config
 from ls_backend.workspace.server import stop_group
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,9 @@ def serve(config: Config, host: str, port: int, workers: int, timeout: int = 120
     from gunicorn.app.base import BaseApplication
     from gunicorn.arbiter import Arbiter
 
-    from ls_backend.app import create_app
+    from ls_backend.serving.app import create_app
     from ls_backend.service import Backend
-    from ls_backend.trainer import TrainerProcess
+    from ls_backend.learning.trainer import TrainerProcess
 
     Backend(config, own_trainer=False)  # validate configuration, create the schema, register the model
     trainer = TrainerProcess(config)

@@ -7,7 +7,8 @@ Every field of ``Config`` below is also ``MCR_<FIELD IN UPPER CASE>`` in the env
 ``MCR_MEDIA_ROOT``, ``MCR_MEDIA_URL_PREFIXES``, ``MCR_CLIP_CHECKPOINT`` ...) and a key of the JSON
 file named by ``MCR_CONFIG`` or ``--config`` (the same names in lower case, without the prefix).
 The Label Studio connection is also read from Label Studio's own variables, ``LABEL_STUDIO_URL`` and
-``LABEL_STUDIO_API_KEY``; a command's ``--url`` / ``--api-key`` win over all of these.
+``LABEL_STUDIO_API_KEY`` (and its local media root from ``LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT``); a command's
+``--url`` / ``--api-key`` / ``--document-root`` win over all of these.
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class Config:
     # -- the Label Studio connection (commands; the backend fetches Label Studio's /data/... URLs with the key) --
     label_studio_url: str | None = None
     label_studio_api_key: str | None = None
+    document_root: Path | None = None  # Label Studio's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT (local media of project create)
     max_video_bytes: int = 512 * 1024 * 1024
     # -- text-to-person alignment (see pipeline/align) --
     align_scorer: Path | None = None  # default: the shipped one, then what the project's annotations train
@@ -81,7 +83,8 @@ class Config:
             raise ValueError(f"config file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(names)}")
         from exports.ls_client import ENV_API_KEY, ENV_URL
 
-        for name, key in (("label_studio_url", ENV_URL), ("label_studio_api_key", ENV_API_KEY)):
+        for name, key in (("label_studio_url", ENV_URL), ("label_studio_api_key", ENV_API_KEY),
+                          ("document_root", "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT")):
             if env.get(key):
                 values[name] = env[key]
         for name in names:
@@ -117,7 +120,7 @@ class Config:
             raw = values[f.name]
             try:
                 if f.name in ("data_dir", "text_model", "ner_model", "ner_training_data", "text_training_data", "head_detector", "media_root",
-                              "align_scorer", "clip_checkpoint"):
+                              "align_scorer", "clip_checkpoint", "document_root"):
                     typed[f.name] = Path(raw) if raw not in (None, "") else None
                 elif f.name in ("retrain_debounce", "version_check_seconds", "video_sample_fps", "annotation_weight", "memory_prior_weight"):
                     typed[f.name] = float(raw)

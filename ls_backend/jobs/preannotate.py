@@ -15,12 +15,13 @@ from typing import Any
 from tqdm import tqdm
 
 import templates as T
-from exports import labelstudio
+from exports import kinds
 from exports.ls_client import connect, describe_api_error, every
-from ls_backend.config import Config
+from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
+from ls_backend.kinds import backend_kind
 from ls_backend.service import Backend
-from ls_backend.video_jobs import VideoJobs, video_refs
+from ls_backend.jobs.video_jobs import VideoJobs, video_refs
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
     except Exception as exc:
         log.error("project %d: cannot list tasks: %s", project, describe_api_error(exc))
         return 2
-    log.info("project %d: %d tasks; text model %s, video pipeline %s", project, len(tasks), version, backend.predictor.video_settings.version)
+    log.info("project %d: %d tasks; text model %s, video pipeline %s", project, len(tasks), version, backend.videos.settings.version)
     policy = MediaPolicy.from_config(config, ls_url=url.rstrip("/"), ls_token=api_key)
-    jobs = VideoJobs(backend.predictor.video_settings, policy, config.data_dir / "media", store=backend.store,
+    jobs = VideoJobs(backend.videos.settings, policy, config.data_dir / "media", store=backend.store,
                      workers=workers, ray=ray)
     refs = video_refs(tasks)
     with tqdm(total=len(set(refs)), desc="videos" + (" (ray)" if ray is not None else ""), unit="video") as bar:
@@ -59,8 +60,10 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
     for i, task in enumerate(tqdm(tasks, desc="upload", unit="task")):
         tid = task.get("id")
         try:
-            dialogue = labelstudio.read_task({"id": tid, "data": task.get("data")}, i, config.max_dialogue_chars)
-            prediction = labelstudio.to_prediction(backend.predictor.predict(dialogue))
+            kind = kinds.of_task(task)  # a dialogue with its video; a post project's tasks are pre-annotated the same way
+            doc = kind.read_task({"id": tid, "data": task.get("data")}, i, config.max_dialogue_chars)
+            prediction = kind.to_prediction(backend.predictor.predict(backend_kind(kind), doc))
+            version = prediction["model_version"]
         except ValueError as exc:  # the task (LabelStudioFormatError), or more clusters than the template offers
             log.error("task %s: %s", tid, exc)
             errors += 1

@@ -1,6 +1,6 @@
 """The video analyses of ``preannotate --ray`` / ``predict --tasks --ray`` as Ray actors.
 
-The driver (:class:`~ls_backend.video_jobs.VideoJobs`) keeps everything that needs the project's secrets or
+The driver (:class:`~ls_backend.jobs.video_jobs.VideoJobs`) keeps everything that needs the project's secrets or
 its store: it fetches each clip under the media policy, looks the cache up, and writes what comes back. What
 crosses to the cluster is the clip's bytes (through Ray's object store, so that a worker on another node needs
 neither the media nor a token) and the pipeline settings; what comes back is the analysis JSON, as the local
@@ -39,7 +39,7 @@ class VideoWorker:
         self.pipeline = VideoPipeline(settings).load()
 
     def analyse(self, name: str, data: bytes) -> tuple[dict | None, str | None]:
-        from ls_backend.video_jobs import analyse_path
+        from ls_backend.jobs.video_jobs import analyse_path
 
         suffix = Path(name).suffix or ".mp4"
         with tempfile.NamedTemporaryFile(suffix=suffix, prefix="mcr-clip-") as f:

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-import templates as T
+from exports import kinds
 
 #: Deeper JSON than this is refused (Label Studio's deepest payload, a video box's key frame, is 6 levels).
 MAX_DEPTH = 64
@@ -138,16 +138,94 @@ def setup_request(data: dict[str, Any]) -> str | None:
     return schema if isinstance(schema, str) and schema.strip() else None
 
 
-def webhook_request(data: dict[str, Any]) -> str:
-    """The event's action."""
+@dataclass(frozen=True)
+class IncomingAnnotation:
+    """One annotation of a webhook event, read at the edge into its task kind's document."""
+
+    ls_id: int
+    task_id: int | None
+    project_id: int | None
+    kind: str  # the task kind's name
+    key: str | None  # the document's doc_key / post id
+    document: Any  # the kind's artifact (Dialogue, Post); None when no part of the annotation is usable
+    dropped: list[str]  # what training leaves out of it (or why none of it is usable)
+    task_data: dict[str, Any]  # the raw task data and result, kept beside the document
+    result: list[Any]
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    action: str
+    annotations: tuple[IncomingAnnotation, ...] = ()  # created / updated (cancelled ones left out)
+    deleted: tuple[int, ...] = ()  # ids of deleted annotations
+
+
+def webhook_request(data: dict[str, Any]) -> WebhookEvent:
+    """A Label Studio webhook event, every annotation checked and read into its kind's document before anything
+    is stored.
+
+    Raises:
+        BadRequest: no action; an annotation without an integer id, no task data, or a result that does not fit
+            the template (named by action, annotation, region and field).
+    """
     action = data.get("action")
     if not isinstance(action, str):
         raise BadRequest("webhook: 'action' is missing; expected a Label Studio webhook event")
-    return action
+    if action in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED"):
+        return WebhookEvent(action, annotations=tuple(_received(action, data)))
+    if action in ("ANNOTATION_DELETED", "ANNOTATIONS_DELETED"):
+        anns = data.get("annotations") or [data.get("annotation")]
+        if not isinstance(anns, list):
+            raise BadRequest(f"webhook: {action}: annotations: expected a list of annotations")
+        ids = [a.get("id") for a in anns if isinstance(a, dict)]
+        for i, aid in enumerate(ids):
+            check_id(aid, f"webhook: {action}: annotations[{i}].id", optional=True)
+        return WebhookEvent(action, deleted=tuple(i for i in ids if isinstance(i, int)))
+    return WebhookEvent(action)
+
+
+def _received(action: str, event: dict[str, Any]) -> list[IncomingAnnotation]:
+    from exports.labelstudio import LabelStudioFormatError
+
+    where = f"webhook: {action}"
+    anns = event.get("annotations") or [event.get("annotation")]
+    if not isinstance(anns, list):
+        raise BadRequest(f"{where}: annotations: expected a list of annotations")
+    task = event.get("task") or {}
+    kind = kinds.of_task(task)
+    for ann in anns:
+        if not isinstance(ann, dict) or not isinstance(ann.get("id"), int) or isinstance(ann.get("id"), bool):
+            raise BadRequest(f"{where}: annotation: expected an object with an integer 'id'")
+        check_id(ann["id"], f"{where}: annotation.id")
+        data = task.get("data") if isinstance(task, dict) else None
+        if not isinstance(data, dict):
+            raise BadRequest(f"{where}: task.data: expected the annotated task's data (send_payload must be on)")
+        check_id(task.get("id"), f"{where}: task.id", optional=True)
+        if ann.get("was_cancelled"):
+            continue
+        try:
+            kind.check_result(task, ann.get("result") or [])
+        except LabelStudioFormatError as exc:
+            raise BadRequest(f"{where}: annotation {ann['id']}: {exc}; nothing was stored") from None
+    project = event.get("project")
+    if project is not None and not isinstance(project, dict):
+        raise BadRequest(f"{where}: project: expected an object, got {type(project).__name__}")
+    project_id = (project or {}).get("id")
+    check_id(project_id, f"{where}: project.id", optional=True)
+    out = []
+    for ann in anns:
+        if ann.get("was_cancelled"):
+            continue
+        result = ann.get("result") or []
+        document, dropped = kind.read_annotation(task, result)
+        doc = kind.document_from_json(document) if document is not None else None
+        key = kind.key(doc) if doc is not None else (task.get("data") or {}).get("doc_key")
+        out.append(IncomingAnnotation(ann["id"], task.get("id"), project_id, kind.name, key, doc, dropped, task["data"], result))
+    return out
 
 
 def check_label_config(xml: str, where: str) -> None:
-    """The labeling config must have our dialogue and mention tags (names from ``templates``).
+    """The labeling config must have the tags of its task kind (names from ``templates``).
 
     Raises:
         BadRequest: not XML, or the tags are missing.
@@ -157,15 +235,7 @@ def check_label_config(xml: str, where: str) -> None:
     except ET.ParseError as exc:
         raise BadRequest(f"{where}: the labeling config is not XML: {exc}") from None
     tags = {(el.tag, el.attrib.get("name")) for el in root.iter()}
-    if T.task_type(xml) == "ner":  # the post NER template
-        if ("Labels", T.NER_ENTITY) not in tags or ("Text", T.NER_TEXT) not in tags:
-            raise BadRequest(f"{where}: the labeling config has no <Labels name=\"{T.NER_ENTITY}\"> on <Text name=\"{T.NER_TEXT}\">; "
-                             "use MCR Studio's post template (templates/ner_post.xml)")
-        return
-    missing = []
-    if ("Paragraphs", T.DIALOGUE) not in tags:
-        missing.append(f"<Paragraphs name=\"{T.DIALOGUE}\">")
-    if ("ParagraphLabels", T.MENTION) not in tags:
-        missing.append(f"<ParagraphLabels name=\"{T.MENTION}\">")
+    kind = kinds.of_config(xml)
+    missing = [f'<{tag} name="{name}">' for tag, name in kind.required_tags if (tag, name) not in tags]
     if missing:
-        raise BadRequest(f"{where}: the labeling config has no {' or '.join(missing)}; use MCR Studio's template (templates/coref_video.xml)")
+        raise BadRequest(f"{where}: the labeling config has no {' or '.join(missing)}; use {kind.template}")

@@ -19,7 +19,7 @@ from exports.media import MediaError
 from ls_backend.media.fetch import MediaPolicy, content_hash
 from ls_backend.pipeline.video.artifacts import VideoAnalysis
 from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
-from ls_backend.store import Store, video_key
+from ls_backend.infra.store import Store, video_key
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class VideoJobs:
             todo[key] = (path, digest, [ref])
         jobs = [(key, *v) for key, v in todo.items()]
         if self.ray is not None and jobs:
-            from ls_backend.ray_jobs import RayRunner
+            from ls_backend.jobs.ray_jobs import RayRunner
 
             with RayRunner(self.settings, self.ray, self.workers) as runner:
                 for job, analysis, error, lasting in runner.analyse(jobs):

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import Counter, deque
 
-from ls_backend.store import Store
+from ls_backend.infra.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,12 @@ import logging
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-import templates
-from exports import labelstudio
-from exports.labelstudio import post as post_task
-from ls_backend import protocol
-from ls_backend.protocol import BadRequest
-from ls_backend.config import Config
-from ls_backend.inbox import EventError
+from exports import kinds
+from ls_backend.infra.config import Config
+from ls_backend.kinds import backend_kind
 from ls_backend.service import Backend
+from ls_backend.serving import protocol
+from ls_backend.serving.protocol import BadRequest
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ml", __name__)
@@ -93,8 +91,7 @@ def setup():
     schema = protocol.setup_request(protocol.body(request.get_data()))
     if schema is not None:
         protocol.check_label_config(schema, "setup")
-        if templates.task_type(schema) == "ner":
-            return jsonify(model_version=_backend().ner.version)
+        return jsonify(model_version=_backend().version_of(kinds.of_config(schema)))
     return jsonify(model_version=_backend().version)
 
 
@@ -105,22 +102,20 @@ def predict():
         protocol.check_label_config(req.label_config, "predict")
     tasks = req.tasks
     backend = _backend()
-    results, errors = [], 0
-    ner = req.label_config is not None and templates.task_type(req.label_config) == "ner"
+    results, errors, versions = [], 0, []
     for i, task in enumerate(tasks):
+        kind = kinds.of_request(req.label_config, task)  # by the project's labeling config, else by the task's data
+        versions.append(backend.version_of(kind))
         try:
-            if ner or post_task.is_post_task(task):  # a post NER project: routed by its labeling config or its tasks' data
-                post = post_task.read_task(task, i, backend.config.max_dialogue_chars)
-                predicted, score, version = backend.ner.predict(post, req.project_of(task))
-                results.append(post_task.to_prediction(predicted, score, version))
-                continue
-            dialogue = labelstudio.read_task(task, i, backend.config.max_dialogue_chars)
-            results.append(labelstudio.to_prediction(backend.predictor.predict(dialogue, req.project_of(task))))
+            doc = kind.read_task(task, i, backend.config.max_dialogue_chars)
+            results.append(kind.to_prediction(backend.predictor.predict(backend_kind(kind), doc, req.project_of(task))))
         except ValueError as exc:  # LabelStudioFormatError: the task; ValueError: more clusters than the template offers
             errors += 1
             backend.stats.count("task_errors")
-            results.append({"error": str(exc), "model_version": backend.ner.version if ner or post_task.is_post_task(task) else backend.version})
-    version = backend.ner.version if ner or (tasks and all(post_task.is_post_task(t) for t in tasks)) else backend.version
+            results.append({"error": str(exc), "model_version": versions[-1]})
+    version = versions[0] if versions and len(set(versions)) == 1 else backend.version
+    if req.label_config is not None and not tasks:
+        version = backend.version_of(kinds.of_config(req.label_config))
     if tasks and errors == len(tasks):  # nothing could be predicted: a 400 that still says why per task
         first = results[0]["error"]
         return jsonify(error=f"predict: no task could be predicted ({first}{' ...' if errors > 1 else ''})", results=results,
@@ -130,13 +125,8 @@ def predict():
 
 @bp.post("/webhook")
 def webhook():
-    data = protocol.body(request.get_data())
-    protocol.webhook_request(data)
-    try:
-        status = _backend().inbox.receive(data)
-    except EventError as exc:
-        raise BadRequest(f"webhook: {exc}") from None
-    return jsonify(status=status), 200
+    event = protocol.webhook_request(protocol.body(request.get_data()))
+    return jsonify(status=_backend().inbox.receive(event)), 200
 
 
 @bp.post("/train")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from exports.db import engine_url
-from exports.dialogue import Dialogue
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -60,6 +58,8 @@ class ReceivedAnnotation(Base):
     doc_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     task_data: Mapped[dict] = mapped_column(JSON)
     result: Mapped[list] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(20), default="coref", server_default="coref", index=True)  # the task kind
+    document: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # the kind's artifact as JSON; None: nothing usable
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
@@ -145,9 +145,9 @@ def video_key(content_hash: str, pipeline_version: str) -> str:
     return hashlib.sha256(f"{content_hash}|{pipeline_version}".encode()).hexdigest()
 
 
-def cache_key(dialogue: Dialogue, models: str) -> str:
-    """sha256 of what a prediction depends on: the turns, the title, and the models (``models``: their versions and state)."""
-    content = json.dumps({"turns": [[t.speaker, t.text] for t in dialogue.turns], "title": dialogue.title or ""}, ensure_ascii=False)
+def cache_key(content: str, models: str) -> str:
+    """sha256 of what a prediction depends on: the document's ``content`` (its task kind says what: a dialogue's turns
+    and title, a post's tokens) and the models (``models``: their versions and state)."""
     return hashlib.sha256(f"{models}\n{content}".encode()).hexdigest()
 
 
@@ -168,7 +168,7 @@ def _alive(owner: str) -> bool:
     return True
 
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 log = logging.getLogger(__name__)
 logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl ..." on every start: we log what changed
 
@@ -263,26 +263,33 @@ class Store:
             return list(s.scalars(select(ModelVersion).where(ModelVersion.kind == kind).order_by(ModelVersion.id)))
 
     # -- annotations ------------------------------------------------------------------
-    def upsert_annotation(self, ls_id: int, task_id: int | None, project_id: int | None, task_data: dict, result: list) -> None:
+    def upsert_annotation(self, ls_id: int, task_id: int | None, project_id: int | None, task_data: dict, result: list, *,
+                          kind: str = "coref", key: str | None = None, document: dict | None = None) -> None:
+        """Store an annotation: its task kind, the kind's artifact read from it (``document``; None when nothing of it
+        is usable), under the document's ``key``; the raw task data and result are kept beside them."""
+        key = key if key is not None else task_data.get("doc_key")
         with self.session() as s:
             row = s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id)).first()
             if row is None:
-                s.add(ReceivedAnnotation(ls_annotation_id=ls_id, task_id=task_id, project_id=project_id,
-                                         doc_key=task_data.get("doc_key"), task_data=task_data, result=result))
+                s.add(ReceivedAnnotation(ls_annotation_id=ls_id, task_id=task_id, project_id=project_id, doc_key=key, task_data=task_data,
+                                         result=result, kind=kind, document=document))
             else:
                 row.task_data, row.result, row.deleted, row.updated_at = task_data, result, False, _now()
+                row.kind, row.document, row.doc_key = kind, document, key
 
     def delete_annotation(self, ls_id: int) -> bool:
         with self.session() as s:
             done = s.execute(update(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id).values(deleted=True, updated_at=_now()))
             return bool(done.rowcount)
 
-    def live_annotations(self, project_id: int | None = None) -> list[ReceivedAnnotation]:
-        """Every annotation not deleted (of one project, when given), in the order they arrived."""
+    def live_annotations(self, project_id: int | None = None, kind: str | None = None) -> list[ReceivedAnnotation]:
+        """Every annotation not deleted (of one project, of one task kind, when given), in the order they arrived."""
         with self.session() as s:
             q = select(ReceivedAnnotation).where(ReceivedAnnotation.deleted.is_(False))
             if project_id is not None:
                 q = q.where(ReceivedAnnotation.project_id == project_id)
+            if kind is not None:
+                q = q.where(ReceivedAnnotation.kind == kind)
             return list(s.scalars(q.order_by(ReceivedAnnotation.id)))
 
     def annotation_revision(self, project_id: int) -> str:
