@@ -10,21 +10,27 @@ LANGUAGES = (("zh", "中文"), ("en", "English"))
 DOCS_LINK = re.compile(r"\[([^\]]+)\]\(\.\./docs/[^)]+\)")
 
 
-#: task type -> the guidelines' file name stem
-FILES = {"coref": "guidelines", "ner": "ner"}
+#: The coreference guidelines' name; a task kind names its own guidelines (``TaskKind.guidelines``: the file stem).
+DEFAULT = "guidelines"
 
 
-def guidelines(lang: str, task: str = "coref") -> str:
-    """The Markdown text of the guidelines in ``lang`` ("zh" or "en") for ``task`` ("coref" or "ner")."""
+def names() -> list[str]:
+    """The guidelines shipped: ``<name>.<lang>.md`` for every language."""
+    files = [p.name for p in resources.files(__name__).iterdir()]
+    return sorted({f.split(".")[0] for f in files if f.endswith(".md") and all(f"{f.split('.')[0]}.{l}.md" in files for l, _ in LANGUAGES)})
+
+
+def guidelines(lang: str, task: str = DEFAULT) -> str:
+    """The Markdown text of the guidelines ``task`` (a task kind's guidelines name) in ``lang`` ("zh" or "en")."""
     if lang not in dict(LANGUAGES):
         raise ValueError(f"lang: expected one of {[l for l, _ in LANGUAGES]}, got {lang!r}")
-    if task not in FILES:
-        raise ValueError(f"task: expected one of {list(FILES)}, got {task!r}")
-    return resources.files(__name__).joinpath(f"{FILES[task]}.{lang}.md").read_text(encoding="utf-8")
+    if task not in names():
+        raise ValueError(f"task: expected one of {names()}, got {task!r}")
+    return resources.files(__name__).joinpath(f"{task}.{lang}.md").read_text(encoding="utf-8")
 
 
 @cache
-def instructions_html(task: str = "coref") -> str:
+def instructions_html(task: str = DEFAULT) -> str:
     """Both languages as one HTML fragment for Label Studio's ``expert_instruction``.
 
     Chinese first (open), English below (collapsed); tables and lists are kept.

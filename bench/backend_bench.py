@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from bench.backend_data import pct, splits  # noqa: E402
 from exports.io import read_titles
 from ls_backend.pipeline.text.model import TextModel, train  # noqa: E402
-from ls_backend.infra import server  # noqa: E402
+from ls_backend.serving import server  # noqa: E402
 from ls_backend.workspace.server import free_port  # noqa: E402
 
 

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.backend_data import pct, splits  # noqa: E402
-from ls_backend.infra import server  # noqa: E402
+from ls_backend.serving import server  # noqa: E402
 from ls_backend.workspace.server import free_port  # noqa: E402
 
 CLIENTS, PER_CLIENT = 20, 10

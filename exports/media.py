@@ -1,10 +1,11 @@
 """Facts about a video file that the formats need: frame rate, frame size, frame count."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from exports.dialogue import Dialogue
@@ -117,3 +118,27 @@ class VideoSource:
             except MediaError as exc:
                 warning = f"{dialogue.doc_key}: {exc}; its boxes travel in data.release until the video is there"
         return (replace(dialogue, **changes) if changes else dialogue), warning
+
+
+# -- a post's images ------------------------------------------------------------------------
+#: The files taken for images.
+IMAGE_EXT = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
+
+
+def _natural(name: str) -> list[Any]:
+    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
+
+
+def images_of(root: Path, post_id: str) -> list[Path]:
+    """The image files of a post under ``root`` (see the module's docstring), in natural order."""
+    found = []
+    folder = root / post_id
+    if folder.is_dir():
+        found = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXT]
+    found += [p for p in root.glob(f"{glob_escape(post_id)}*") if p.is_file() and p.suffix.lower() in IMAGE_EXT
+              and (p.stem == post_id or re.fullmatch(re.escape(post_id) + r"[_-]\d+", p.stem))]
+    return sorted(found, key=lambda p: _natural(p.name))
+
+
+def glob_escape(s: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", s)

@@ -24,7 +24,7 @@ from typing import Any
 from exports.demo import demo_dialogues
 from exports.ls_client import every
 from exports.media import VideoSource
-from ls_backend.infra import server as backend_server
+from ls_backend.serving import server as backend_server
 from ls_backend.media import synth
 from ls_backend.workspace.project import create_project
 from ls_backend.workspace.server import LabelStudioError, LabelStudioServer, port_is_free
@@ -88,7 +88,7 @@ def prepare_posts(client: Any, media_root: Path, base_url: str, ml_backend: str 
     from urllib.parse import quote
 
     from exports.demo_posts import demo_posts
-    from exports.ner_cli import images_of
+    from exports.media import images_of
     from exports.posts import Post
     from ls_backend.workspace.project import create_post_project
 

@@ -82,7 +82,7 @@ def run_campaign(kind: TaskKind, docs: Sequence[Any], config: Config, settings: 
     With ``settings.learning`` every corrected document is submitted through ``/webhook`` and the trainer retrains
     after each batch but the last; without, nothing is submitted (the frozen model)."""
     from ls_backend.serving.app import create_app
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
 
     with tempfile.TemporaryDirectory(prefix="mcr-simulate-") as tmp:
         cfg = replace(config, data_dir=Path(tmp), database_url=None, retrain_debounce=3600.0, basic_auth_user=None)

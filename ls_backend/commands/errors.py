@@ -6,11 +6,10 @@ Exit statuses: 0 done; 1 done with a problem (a requested step failed, or bad in
 from __future__ import annotations
 
 from exports.io import InputError
+from ls_backend.infra.config import ConfigError
 from ls_backend.workspace.project import ProjectError, ProjectPartlyCreated
 
-
-class ConfigError(ValueError):
-    """The configuration (a file, a variable, a model path) cannot be used; nothing was done."""
+__all__ = ["EXIT_CODES", "ConfigError", "exit_code"]
 
 
 #: Exception type -> exit status; the first type that matches counts (subclasses first).

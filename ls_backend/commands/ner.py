@@ -167,7 +167,7 @@ def create_project(args: argparse.Namespace, url: str, api_key: str) -> int:
     from urllib.parse import quote
 
     from exports import ls_client
-    from exports.ner_cli import images_of
+    from exports.media import images_of
     from ls_backend.workspace.project import create_post_project
 
     problems: list = []

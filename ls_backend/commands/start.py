@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from ls_backend.commands.common import check_video_and_alignment, load_config
     from ls_backend.commands.errors import ConfigError
-    from ls_backend.infra.server import serve
+    from ls_backend.serving.server import serve
 
     try:
         config = load_config(args, data_dir=args.data_dir, database_url=args.database_url, text_model=args.text_model)

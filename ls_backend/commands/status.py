@@ -10,17 +10,17 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import urllib.error
 import urllib.request
 from typing import Any
 
 from exports.io import InputError
+from ls_backend.infra.config import environ
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("status", help="what a running backend serves, learned, and left out of training")
-    p.add_argument("--backend", default=os.environ.get("MCR_BACKEND_URL", "http://127.0.0.1:9090"),
+    p.add_argument("--backend", default=environ("MCR_BACKEND_URL", "http://127.0.0.1:9090"),
                    help="the backend's URL (default: $MCR_BACKEND_URL or http://127.0.0.1:9090)")
     p.add_argument("--json", action="store_true", help="print /metrics as JSON")
 

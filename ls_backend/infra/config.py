@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 
+class ConfigError(ValueError):
+    """The configuration (a file, a variable, a model path) cannot be used; nothing was done."""
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("ls-backend-data")
@@ -146,3 +150,40 @@ class Config:
         if typed.get("data_dir", self.data_dir) is None:
             raise ValueError("config data_dir: expected a directory")
         return replace(self, **typed)
+
+
+# -- the process environment besides the settings ---------------------------------------------------
+# Every read of the environment goes through this module: the settings above, and these few variables that are
+# not settings (Ray's token variables, the cache directory, the trainer process's plumbing).
+def environ(name: str, default: str | None = None) -> str | None:
+    """A variable of the process environment that is not a :class:`Config` setting."""
+    return os.environ.get(name, default)
+
+
+def set_environ_default(name: str, value: str) -> None:
+    """Set a variable for this process and its children unless it is set (e.g. ``RAY_AUTH_MODE`` for Ray's driver)."""
+    os.environ.setdefault(name, value)
+
+
+def child_environ(**extra: str) -> dict[str, str]:
+    """The environment of a child process: this one's, with ``extra``."""
+    return {**os.environ, **extra}
+
+
+#: How ``python -m ls_backend.learning.trainer`` gets its configuration, its parent and its idle timeout.
+TRAINER_CONFIG, TRAINER_PARENT, TRAINER_IDLE_EXIT = "MCR_TRAINER_CONFIG", "MCR_TRAINER_PARENT", "MCR_TRAINER_IDLE_EXIT"
+
+
+def trainer_environ(config: Config, parent: int, idle_exit: float | None) -> dict[str, str]:
+    """The trainer process's environment: the configuration as JSON, the parent's pid, the idle timeout."""
+    extra = {TRAINER_CONFIG: json.dumps(config.to_json()), TRAINER_PARENT: str(parent)}
+    if idle_exit is not None:
+        extra[TRAINER_IDLE_EXIT] = str(idle_exit)
+    return child_environ(**extra)
+
+
+def trainer_settings() -> tuple[Config, int | None, float | None]:
+    """In the trainer process: ``(configuration, parent pid or None, idle timeout or None)``."""
+    config = Config.from_json(json.loads(os.environ[TRAINER_CONFIG]))
+    parent, idle = os.environ.get(TRAINER_PARENT), os.environ.get(TRAINER_IDLE_EXIT)
+    return config, int(parent) if parent else None, float(idle) if idle else None

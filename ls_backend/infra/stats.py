@@ -6,7 +6,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections import Counter, deque
 
 from ls_backend.infra.store import Store

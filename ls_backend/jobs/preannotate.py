@@ -20,7 +20,7 @@ from exports.ls_client import connect, describe_api_error, every
 from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.kinds import backend_kind
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 from ls_backend.jobs.video_jobs import VideoJobs, video_refs
 
 log = logging.getLogger(__name__)

@@ -15,13 +15,13 @@ process pool returns it.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ls_backend.infra.config import environ, set_environ_default
 from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
 
 log = logging.getLogger(__name__)
@@ -39,19 +39,16 @@ class VideoWorker:
         self.pipeline = VideoPipeline(settings).load()
 
     def analyse(self, name: str, data: bytes) -> tuple[dict | None, str | None]:
-        from ls_backend.jobs.video_jobs import analyse_path
-
         suffix = Path(name).suffix or ".mp4"
         with tempfile.NamedTemporaryFile(suffix=suffix, prefix="mcr-clip-") as f:
             f.write(data)
             f.flush()
-            analysis, error = analyse_path(self.pipeline, f.name)
+            analysis, error = self.pipeline.analyse_stored(f.name)
         return analysis, error.replace(f.name, name) if error else None  # the driver's name of the clip
 
 
 def _has_token() -> bool:
-    return bool(os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
-                or (Path.home() / ".ray" / "auth_token").is_file())
+    return bool(environ("RAY_AUTH_TOKEN") or environ("RAY_AUTH_TOKEN_PATH") or (Path.home() / ".ray" / "auth_token").is_file())
 
 
 class RayRunner:
@@ -64,11 +61,11 @@ class RayRunner:
         self._started = False
 
     def __enter__(self) -> RayRunner:
-        from ls_backend.commands.errors import ConfigError
+        from ls_backend.infra.config import ConfigError
 
         where = f"--ray {self.address}".strip()
-        if self.address and "RAY_AUTH_MODE" not in os.environ and _has_token():
-            os.environ["RAY_AUTH_MODE"] = "token"  # `ray start` enables token auth by default; its drivers must say so
+        if self.address and _has_token():
+            set_environ_default("RAY_AUTH_MODE", "token")  # `ray start` enables token auth by default; its drivers must say so
         try:
             import ray
         except ImportError:

@@ -45,15 +45,7 @@ def _init_worker(settings: VideoSettings, threads: int) -> None:
 
 def _analyse_in_worker(path: str) -> tuple[dict | None, str | None]:
     assert _WORKER_PIPELINE is not None
-    return analyse_path(_WORKER_PIPELINE, path)
-
-
-def analyse_path(pipeline: VideoPipeline, path: str | Path) -> tuple[dict | None, str | None]:
-    """The analysis as stored (JSON: what crosses process boundaries), or why it failed."""
-    try:
-        return pipeline.analyse(path).to_json(), None
-    except MediaError as exc:
-        return None, str(exc)
+    return _WORKER_PIPELINE.analyse_stored(path)
 
 
 class VideoJobs:
@@ -119,7 +111,7 @@ class VideoJobs:
                     self._finish(job, *fut.result(), outcomes, progress)
         else:
             for job in jobs:
-                self._finish(job, *analyse_path(self.pipeline, job[1]), outcomes, progress)
+                self._finish(job, *self.pipeline.analyse_stored(job[1]), outcomes, progress)
         return outcomes
 
     def _finish(self, job, analysis, error, outcomes, progress, store: bool = True) -> None:

@@ -16,7 +16,6 @@ after a minute without work or when its parent goes.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -26,7 +25,7 @@ import time
 from typing import Any
 
 from exports import kinds
-from ls_backend.infra.config import Config
+from ls_backend.infra.config import Config, trainer_environ, trainer_settings
 from ls_backend.infra.store import Store
 from ls_backend.kinds import BackendKind, backend_kind, every_kind
 from ls_backend.learning.registry import ModelRegistry
@@ -175,9 +174,7 @@ class TrainerProcess:
         """Start it unless it runs (again, if it exited or was killed)."""
         if self.proc is not None and self.proc.poll() is None:
             return
-        env = {**os.environ, "MCR_TRAINER_CONFIG": json.dumps(self.config.to_json()), "MCR_TRAINER_PARENT": str(os.getpid())}
-        if self.idle_exit is not None:
-            env["MCR_TRAINER_IDLE_EXIT"] = str(self.idle_exit)
+        env = trainer_environ(self.config, os.getpid(), self.idle_exit)
         self.proc = subprocess.Popen([sys.executable, "-m", "ls_backend.learning.trainer"], env=env)
         log.info("trainer process %d started", self.proc.pid)
 
@@ -200,17 +197,15 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if hasattr(os, "nice"):
         os.nice(NICE)
-    config = Config.from_json(json.loads(os.environ["MCR_TRAINER_CONFIG"]))
-    idle = os.environ.get("MCR_TRAINER_IDLE_EXIT")
+    config, parent, idle = trainer_settings()
     store = Store(config.db_url)
     if store.interrupt_stale_runs():
         log.warning("training runs interrupted by a previous stop were marked so; their versions were never activated")
     trainer = Trainer.from_config(config, store)
     for registry in trainer.registries.values():
         registry.register_initial()
-    parent = int(os.environ.get("MCR_TRAINER_PARENT") or os.getppid())
     try:
-        trainer.serve_forever(float(idle) if idle else None, parent)
+        trainer.serve_forever(idle, parent or os.getppid())
     except KeyboardInterrupt:
         pass
     return 0

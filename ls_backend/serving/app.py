@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from exports import kinds
 from ls_backend.infra.config import Config
 from ls_backend.kinds import backend_kind
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 from ls_backend.serving import protocol
 from ls_backend.serving.protocol import BadRequest
 

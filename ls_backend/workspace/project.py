@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import annotation_guidelines
-import templates
-from exports import labelstudio
+from exports import kinds, labelstudio
 from exports.prediction import Prediction
 from exports.dialogue import Dialogue
 from exports.ls_client import describe_api_error
@@ -104,9 +103,10 @@ def create_project(
     except MediaError as exc:
         raise ProjectError(str(exc)) from None
     tasks, warnings = build_tasks(dialogues, videos, with_annotations=with_annotations, with_predictions=with_predictions)
+    kind = kinds.get("coref")
     return _create_and_import(
         client, title=title, description="MCR Studio: person mentions, clusters and head boxes on key frames",
-        label_config=templates.labeling_config(), instructions=annotation_guidelines.instructions_html(), annotators=ANNOTATORS_PER_TASK,
+        label_config=kind.labeling_config(), instructions=annotation_guidelines.instructions_html(kind.guidelines), annotators=ANNOTATORS_PER_TASK,
         tasks=tasks, warnings=warnings, view=DIALOGUE_VIEW, storage_root=videos.root, storage_title="MCR Studio videos",
         with_predictions=with_predictions, ml_backend=ml_backend, base_url=base_url, progress=progress)
 
@@ -139,6 +139,7 @@ def create_post_project(
     """
     from exports.labelstudio import post as post_task
 
+    kind = kinds.get("ner")
     tasks = []
     for i, p in enumerate(posts):
         task = post_task.to_task(p, layout, i, last=i == len(posts) - 1, images=images(p) if images else None, annotation=with_annotations)
@@ -146,8 +147,8 @@ def create_post_project(
             task["predictions"] = [post_task.to_prediction(p, 1.0, with_predictions)]
         tasks.append(task)
     return _create_and_import(
-        client, title=title, description="MCR Studio: named entities in multi-image posts", label_config=templates.ner_config(),
-        instructions=annotation_guidelines.instructions_html("ner"), annotators=ANNOTATORS_PER_POST, tasks=tasks, warnings=[],
+        client, title=title, description="MCR Studio: named entities in multi-image posts", label_config=kind.labeling_config(),
+        instructions=annotation_guidelines.instructions_html(kind.guidelines), annotators=ANNOTATORS_PER_POST, tasks=tasks, warnings=[],
         view=POST_VIEW, storage_root=image_root, storage_title="MCR Studio post images", with_predictions=with_predictions,
         ml_backend=ml_backend, base_url=base_url, progress=progress)
 

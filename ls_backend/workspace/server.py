@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from ls_backend.infra.config import child_environ, environ
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,10 @@ class LabelStudioError(RuntimeError):
 
 
 def venv_dir() -> Path:
-    env = os.environ.get("MCR_LS_VENV")
+    env = environ("MCR_LS_VENV")
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    base = Path(environ("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "mcr-studio" / f"label-studio-{LS_VERSION}"
 
 
@@ -140,7 +141,7 @@ class LabelStudioServer:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "DJANGO_"))}
+        env = {k: v for k, v in child_environ().items() if not k.startswith(("LABEL_STUDIO_", "DJANGO_"))}
         env.update(
             LABEL_STUDIO_BASE_DATA_DIR=str(self.data_dir),
             LABEL_STUDIO_USERNAME=self.username,

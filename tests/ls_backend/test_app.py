@@ -10,7 +10,7 @@ import pytest
 from exports import labelstudio, release
 from ls_backend.serving.app import create_app
 from ls_backend.infra.config import Config
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 from ls_backend.infra.store import Store
 
 TEMPLATE = open(__import__("templates").__file__.replace("__init__.py", "coref_video.xml"), encoding="utf-8").read()

@@ -78,12 +78,12 @@ def test_label_studio_gets_predictions_and_learns(ls_server, ls_client, backend,
 def test_kill_during_training_leaves_the_previous_version(tmp_path):
     """SIGKILL a process in the middle of retraining: the store still serves the old version."""
     from ls_backend.infra.config import Config
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
 
     config = Config(data_dir=tmp_path / "b")
     before = Backend(config).version
     script = (
-        "import time, ls_backend.service as s, ls_backend.learning.trainer as t\n"
+        "import time, ls_backend.serving.backend as s, ls_backend.learning.trainer as t\n"
         "from ls_backend.infra.config import Config\n"
         "real = t.train\n"
         "def slow(*a, **k):\n"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import templates as T
 from ls_backend.serving.app import create_app
 from ls_backend.infra.config import Config
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 
 ROUTES = [("POST", "/predict"), ("POST", "/webhook"), ("POST", "/setup"), ("POST", "/train"), ("GET", "/health"), ("GET", "/"),
           ("GET", "/metrics"), ("POST", "/health"), ("PUT", "/predict"), ("POST", "/nowhere")]

@@ -7,7 +7,7 @@ import pytest
 from ls_backend.serving.app import create_app
 from ls_backend.infra.config import Config
 from ls_backend.pipeline.memory import Memory
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 
 from .test_app import _annotation_event, _task
 

@@ -66,7 +66,7 @@ def test_the_backend_serves_post_ner_projects_by_their_labeling_config(tmp_path)
     from exports.labelstudio import post as post_task
     from ls_backend.serving.app import create_app
     from ls_backend.infra.config import Config
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
 
     posts, layout = read_bio(DEV)
     backend = Backend(Config(data_dir=tmp_path / "b", retrain_debounce=3600.0))
@@ -100,7 +100,7 @@ def test_ner_annotations_train_a_new_ner_version_in_the_trainer_process(tmp_path
     from exports.labelstudio import post as post_task
     from ls_backend.serving.app import create_app
     from ls_backend.infra.config import Config
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
 
     posts, layout = read_bio(SHARED / "data" / "cmner" / "train.txt")
     base = tmp_path / "base.txt"

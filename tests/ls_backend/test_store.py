@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from exports.db import engine_url
 from ls_backend.infra.config import Config
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 from ls_backend.infra.store import Store, migrate
 
 DATA = Path(__file__).parent / "data"
@@ -73,7 +73,7 @@ def _event(i: int) -> dict:
 
 @pytest.mark.slow
 def test_two_workers_receiving_concurrent_webhooks_lose_nothing(tmp_path, database_url):
-    from ls_backend.infra import server
+    from ls_backend.serving import server
     from ls_backend.workspace.server import free_port
 
     proc, url = server.launch(tmp_path / "b", "127.0.0.1", free_port(), tmp_path / "b" / "backend.log", env={"MCR_RETRAIN_DEBOUNCE": "3600"},

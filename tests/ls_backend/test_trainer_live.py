@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ls_backend.infra import server
+from ls_backend.serving import server
 from ls_backend.infra.config import Config
 from ls_backend.infra.store import Store
 from ls_backend.workspace.server import free_port

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ls_backend.infra import server
+from ls_backend.serving import server
 from ls_backend.workspace.server import free_port
 
 

@@ -142,6 +142,15 @@ class VideoPipeline:
             sf = stream.analysis_image(frame, index)
             yield SampledFrame(sf.index, sf.image, sf.scale, shot, reuse)
 
+    def analyse_stored(self, path: str | Path) -> tuple[dict | None, str | None]:
+        """The analysis as stored (JSON: what crosses process boundaries), or why the clip could not be analysed."""
+        from exports.media import MediaError
+
+        try:
+            return self.analyse(path).to_json(), None
+        except MediaError as exc:
+            return None, str(exc)
+
     def analyse(self, path: str | Path) -> VideoAnalysis:
         """Persons of a clip, each with a key frame and head box.
 

@@ -8,7 +8,7 @@ from ls_backend.serving.app import create_app
 from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.media.synth import Placement, render
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 from ls_backend.jobs.video_jobs import VideoJobs
 
 WANG, STRANGER = 12, 77

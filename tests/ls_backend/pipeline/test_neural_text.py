@@ -88,7 +88,7 @@ def test_evaluate_and_predict_commands_take_the_neural_model(trained, eight, tmp
 
 def test_a_wrong_or_missing_encoder_stops_training_and_start_up(tmp_path, trained, eight, caplog):
     from ls_backend.infra.config import Config
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
 
     path, _ = eight
     data = tmp_path / "one.jsonl"
@@ -111,7 +111,7 @@ def test_a_wrong_or_missing_encoder_stops_training_and_start_up(tmp_path, traine
 def test_the_backend_serves_the_neural_kind_and_fine_tunes_it_in_the_trainer_process(trained, eight, tmp_path):
     from ls_backend.serving.app import create_app
     from ls_backend.infra.config import Config
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
     from ls_backend.learning.trainer import me
 
     _, dialogues = eight

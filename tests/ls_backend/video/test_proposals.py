@@ -14,7 +14,7 @@ from exports.dialogue import make_dialogue
 from exports.labelstudio import to_prediction
 from ls_backend.pipeline.video.artifacts import VideoAnalysis
 from ls_backend.pipeline.video.proposals import proposals_only
-from ls_backend.service import Backend
+from ls_backend.serving.backend import Backend
 from ls_backend.jobs.video_jobs import VideoJobs
 from tests.ls_backend.video.conftest import truth_at
 

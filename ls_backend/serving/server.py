@@ -3,7 +3,6 @@ as a child process (:func:`launch` / :func:`stop`) for the demo, the live tests 
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from ls_backend.infra.config import Config
 from ls_backend.workspace.server import stop_group
+from ls_backend.infra.config import child_environ
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def serve(config: Config, host: str, port: int, workers: int, timeout: int = 120
     from gunicorn.arbiter import Arbiter
 
     from ls_backend.serving.app import create_app
-    from ls_backend.service import Backend
+    from ls_backend.serving.backend import Backend
     from ls_backend.learning.trainer import TrainerProcess
 
     Backend(config, own_trainer=False)  # validate configuration, create the schema, register the model
@@ -77,7 +77,7 @@ def launch(data_dir: Path, host: str, port: int, log_path: Path, *, workers: int
         proc = subprocess.Popen(
             [sys.executable, "-m", "ls_backend.cli", "start", "--host", host, "--port", str(port), "--workers", str(workers),
              "--data-dir", str(data_dir), *(args or [])],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})},
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=child_environ(**(env or {})),
         )
     url = f"http://{host}:{port}"
     end = time.monotonic() + timeout

@@ -1,4 +1,4 @@
-"""``--task ner`` of the ``exports`` command: post BIO files <-> Label Studio tasks, and their validation.
+"""The post NER kind's ``exports`` commands (``--task ner``): post BIO files <-> Label Studio tasks, and their validation.
 
     exports to-labelstudio POSTS.txt --task ner --out TASKS.json [--image-root DIR [--document-root DIR] | --image-url-prefix URL]
     exports from-labelstudio EXPORT.json --task ner --out POSTS.txt | --out-dir DIR
@@ -13,7 +13,6 @@ import argparse
 import json
 import logging
 import os
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,28 +22,9 @@ from exports.bio import BioFormatError, BioProblem, read_bio, write_bio
 from exports.io import InputError, ReadReport, atomic_writer, read_task_list
 from exports.labelstudio import LabelStudioFormatError, annotator_name
 from exports.labelstudio import post as post_task
+from exports.media import images_of
 
 log = logging.getLogger("exports")
-IMAGE_EXT = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
-
-
-def _natural(name: str) -> list[Any]:
-    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
-
-
-def images_of(root: Path, post_id: str) -> list[Path]:
-    """The image files of a post under ``root`` (see the module's docstring), in natural order."""
-    found = []
-    folder = root / post_id
-    if folder.is_dir():
-        found = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXT]
-    found += [p for p in root.glob(f"{glob_escape(post_id)}*") if p.is_file() and p.suffix.lower() in IMAGE_EXT
-              and (p.stem == post_id or re.fullmatch(re.escape(post_id) + r"[_-]\d+", p.stem))]
-    return sorted(found, key=lambda p: _natural(p.name))
-
-
-def glob_escape(s: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", s)
 
 
 def _read(path: str) -> tuple[list, Any, list[BioProblem]]:
@@ -61,7 +41,7 @@ def to_labelstudio(args: argparse.Namespace) -> int:
     for p in problems:
         log.warning("%s: %s", args.file, p)
     root = Path(args.image_root) if getattr(args, "image_root", None) else None
-    doc_root = Path(args.document_root or os.environ.get("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT") or (root.resolve().parent if root else "."))
+    doc_root = Path(args.document_root or (root.resolve().parent if root else "."))  # --document-root defaults to Label Studio's variable
     tasks, without = [], 0
     for i, post in enumerate(posts):
         images = None
@@ -145,9 +125,6 @@ def validate(args: argparse.Namespace) -> int:
         print(line)
     log.info("%s: %d post(s), %d problem(s)", args.file, len(posts), len(lines))
     return 1 if lines else 0
-
-
-__all__ = ["from_labelstudio", "images_of", "to_labelstudio", "validate"]
 
 
 def convert(args: argparse.Namespace) -> int:
