@@ -17,7 +17,7 @@ import templates
 from agreement.adjudicate import adjudicate, conflicts_text, fingerprint
 from agreement.state import Decision, Item, State
 from exports import labelstudio, release
-from exports.ls_client import every
+from exports.io.label_studio import every
 from exports.dialogue import Dialogue
 from exports.prediction import Prediction
 from exports.io import ReadReport, read_release, write_lines

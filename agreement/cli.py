@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agreement.kinds import agreement_kind
-from exports import kinds, ls_client
+from exports import kinds
+from exports.io import label_studio as ls_client
 from exports.io import InputError, atomic_writer
 
 log = logging.getLogger("agreement")

@@ -164,7 +164,7 @@ def cmd_posts(args: argparse.Namespace) -> int:
 
 def cmd_faces(args: argparse.Namespace) -> int:
 
-    from exports.faces import write_faces
+    from exports.commands.faces import write_faces
 
     root = Path(args.video_root)
     if not root.is_dir():

@@ -23,7 +23,7 @@ def client_of(args: argparse.Namespace, required: bool):
         if required:
             raise InputError("this needs --url and --api-key (or LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY)")
         return None
-    from exports.ls_client import connect
+    from exports.io.label_studio import connect
 
     return connect(args.url, args.api_key)
 
@@ -40,7 +40,7 @@ def _export_input(args: argparse.Namespace, client: Any) -> tuple[list[Any] | No
         if not isinstance(tasks, list):
             raise InputError(f"{args.labelstudio}: expected a JSON list of tasks")
         return tasks, args.labelstudio
-    from exports.ls_client import export_tasks
+    from exports.io.label_studio import export_tasks
 
     return export_tasks(client, args.project), f"{args.url} project {args.project}"
 

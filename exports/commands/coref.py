@@ -11,7 +11,7 @@ from typing import Any
 
 from exports import labelstudio, release
 from exports.io import InputError, ReadReport, atomic_writer, read_release, read_task_list, read_text_lines, read_titles, write_lines
-from exports.media import MediaError, VideoSource
+from exports.io.media import MediaError, VideoSource
 from exports.validate import check_lines
 
 log = logging.getLogger("exports")

@@ -22,7 +22,7 @@ from exports.bio import BioFormatError, BioProblem, read_bio, write_bio
 from exports.io import InputError, ReadReport, atomic_writer, read_task_list
 from exports.labelstudio import LabelStudioFormatError, annotator_name
 from exports.labelstudio import post as post_task
-from exports.media import images_of
+from exports.io.media import images_of
 
 log = logging.getLogger("exports")
 

@@ -242,9 +242,9 @@ def fold_config(rest: list, where: Path, config: Any):
 
 def create_project(args: argparse.Namespace, url: str, api_key: str) -> int:
     """``ls-backend project create``: a dialogue project (template, guidelines, two annotations per task, videos)."""
-    from exports import ls_client
+    from exports.io import label_studio as ls_client
     from exports.io import ReadReport, read_release
-    from exports.media import VideoSource
+    from exports.io.media import VideoSource
     from ls_backend.workspace.project import create_project
 
     report = ReadReport(args.source)

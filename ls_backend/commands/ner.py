@@ -166,8 +166,8 @@ def create_project(args: argparse.Namespace, url: str, api_key: str) -> int:
     """``ls-backend project create --task ner``: a post project (template, guidelines, three annotations per post, images)."""
     from urllib.parse import quote
 
-    from exports import ls_client
-    from exports.media import images_of
+    from exports.io import label_studio as ls_client
+    from exports.io.media import images_of
     from ls_backend.workspace.project import create_post_project
 
     problems: list = []

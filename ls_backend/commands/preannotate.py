@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from exports import ls_client
+from exports.io import label_studio as ls_client
 
 
 def add_parser(sub: Any) -> None:

@@ -9,7 +9,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from exports import kinds, ls_client
+from exports import kinds
+from exports.io import label_studio as ls_client
 from ls_backend.commands import for_kind
 
 log = logging.getLogger("ls_backend")

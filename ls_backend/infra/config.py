@@ -85,7 +85,7 @@ class Config:
         unknown = set(values) - names
         if unknown:
             raise ValueError(f"config file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(names)}")
-        from exports.ls_client import ENV_API_KEY, ENV_URL
+        from exports.io.label_studio import ENV_API_KEY, ENV_URL
 
         for name, key in (("label_studio_url", ENV_URL), ("label_studio_api_key", ENV_API_KEY),
                           ("document_root", "LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT")):
@@ -112,7 +112,7 @@ class Config:
         Raises:
             InputError: either is missing.
         """
-        from exports.ls_client import connection
+        from exports.io.label_studio import connection
 
         return connection(url, api_key, defaults=(self.label_studio_url, self.label_studio_api_key), env={})
 

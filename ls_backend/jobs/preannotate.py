@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 import templates as T
 from exports import kinds
-from exports.ls_client import connect, describe_api_error, every
+from exports.io.label_studio import connect, describe_api_error, every
 from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.kinds import backend_kind

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exports.media import MediaError
+from exports.io.media import MediaError
 from ls_backend.media.fetch import MediaPolicy, content_hash
 from ls_backend.pipeline.video.artifacts import VideoAnalysis
 from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings

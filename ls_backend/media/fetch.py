@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from exports.media import MediaError
+from exports.io.media import MediaError
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import annotation_guidelines
 from exports import kinds, labelstudio
 from exports.prediction import Prediction
 from exports.dialogue import Dialogue
-from exports.ls_client import describe_api_error
-from exports.media import MediaError, VideoSource
+from exports.io.label_studio import describe_api_error
+from exports.io.media import MediaError, VideoSource
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from agreement.adjudicate import adjudicate
 from agreement.cli import main as agreement_main
 from agreement.state import State
 from exports import labelstudio, release
-from exports.media import VideoSource
+from exports.io.media import VideoSource
 from ls_backend.workspace.project import create_project
 from tests.support.labelstudio import videos_for
 from tests.support.perturb import perturb

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from exports import coords, labelstudio, release
-from exports.demo import FRAME, demo_dialogues
+from ls_backend.demo.dialogues import FRAME, demo_dialogues
 from exports.dialogue import Box, Dialogue
-from exports.media import VideoSource
+from exports.io.media import VideoSource
 from ls_backend import demo
 from ls_backend.cli import main as ls_main
 from ls_backend.infra.config import Config

@@ -3,6 +3,7 @@ evaluate prints and writes entity P/R/F1 per type, train --task ner makes a mode
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from exports.bio import format_bio, read_bio
 from exports.posts import Post
@@ -156,10 +157,25 @@ def test_the_full_model_fine_tunes_an_encoder_by_path_and_serves_through_the_sam
     from ls_backend.serving.app import create_app
     from ls_backend.infra.config import Config
 
-    client = create_app(Config(data_dir=tmp_path / "b", ner_model=tmp_path / "m", device="cpu")).test_client()  # served by path
+    from ls_backend.serving.backend import Backend
+
+    backend = Backend(Config(data_dir=tmp_path / "b", ner_model=tmp_path / "m", device="cpu", ner_training_data=data), own_trainer=False)
+    client = create_app(backend.config, backend).test_client()  # served by path
     (pred,) = client.post("/predict", json={"tasks": [post_task.to_task(posts[0], layout, annotation=False)],
                                             "label_config": templates.ner_config()}).json["results"]
     assert pred["model_version"] == info["version"] and 0 < pred["score"] <= 1
+    # learning in the loop keeps the full model: an annotated post fine-tunes it, no CRF takes its place
+    task = {"id": 1, **post_task.to_task(posts[1], layout, 1)}
+    result = task.pop("annotations")[0]["result"]
+    assert client.post("/webhook", json={"action": "ANNOTATION_CREATED", "task": task, "annotation": {"id": 5, "result": result}}).status_code == 200
+    backend.trainer.retrain()
+    row = backend.store.active_version("ner")
+    assert row.version.startswith("ner-") and row.version.endswith("-a1") and row.info["model_kind"] == "neural-ner"
+    assert (Path(row.path) / "config.json").is_file() and row.info["posts"] == 40  # the annotated post replaced its base copy
+    (pred,) = client.post("/predict", json={"tasks": [post_task.to_task(posts[0], layout, annotation=False)],
+                                            "label_config": templates.ner_config()}).json["results"]
+    assert pred["model_version"] == row.version and 0 < pred["score"] <= 1
+    backend.close()
 
 
 def test_cross_validation_scores_every_post_once_held_out(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from exports.db import engine_url
+from exports.io.database import engine_url
 from ls_backend.infra.config import Config
 from ls_backend.serving.backend import Backend
 from ls_backend.infra.store import Store, migrate

@@ -90,8 +90,8 @@ def from_videos(dialogues: Sequence[Dialogue], video_root, embedder) -> list[Ali
     the annotated boxes (crops from their key frames); no distractors, real screen time unknown (1 s each)."""
     from pathlib import Path
 
-    from exports.faces import read_frames
-    from exports.media import VIDEO_EXTENSIONS, MediaError
+    from exports.commands.faces import read_frames
+    from exports.io.media import VIDEO_EXTENSIONS, MediaError
 
     out = []
     for d in dialogues:

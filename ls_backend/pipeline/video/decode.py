@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from exports.media import MediaError
+from exports.io.media import MediaError
 from ls_backend.pipeline.video.artifacts import SampledFrame, VideoMeta
 
 log = logging.getLogger(__name__)

@@ -144,7 +144,7 @@ class VideoPipeline:
 
     def analyse_stored(self, path: str | Path) -> tuple[dict | None, str | None]:
         """The analysis as stored (JSON: what crosses process boundaries), or why the clip could not be analysed."""
-        from exports.media import MediaError
+        from exports.io.media import MediaError
 
         try:
             return self.analyse(path).to_json(), None
@@ -155,7 +155,7 @@ class VideoPipeline:
         """Persons of a clip, each with a key frame and head box.
 
         Raises:
-            exports.media.MediaError: the file is missing, empty, corrupt, or has no video frame.
+            exports.io.media.MediaError: the file is missing, empty, corrupt, or has no video frame.
         """
         s = self.settings
         timings = {"decode+detect": 0.0}

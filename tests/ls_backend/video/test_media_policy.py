@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from exports.media import MediaError
+from exports.io.media import MediaError
 from ls_backend.media.fetch import MediaPolicy, MediaRefused
 
 

@@ -4,7 +4,7 @@ import av
 import numpy as np
 import pytest
 
-from exports.media import MediaError
+from exports.io.media import MediaError
 from tests.ls_backend.video.conftest import CUTS, FRAMES, SIZE, truth_at
 
 

@@ -4,7 +4,7 @@ Everything lives under ``--dir`` (default ``out/demo``): Label Studio's data
 (``label-studio/``), the demo videos it serves (``media/videos/``, generated from the
 faces scikit-image ships) and the login (``credentials.json``). Running it again reuses
 all of it, including the project. The demo dialogues are the project's own
-(:mod:`exports.demo`); the ML backend (``ls-backend start`` on ``--backend-port``) is
+(:mod:`ls_backend.demo.dialogues`); the ML backend (``ls-backend start`` on ``--backend-port``) is
 connected to the project and proposes mentions and clusters, and learns from every
 submitted annotation.
 """
@@ -16,14 +16,13 @@ import logging
 import secrets
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from exports.demo import demo_dialogues
-from exports.ls_client import every
-from exports.media import VideoSource
+from ls_backend.demo.dialogues import demo_dialogues
+from exports.io.label_studio import every
+from exports.io.media import VideoSource
 from ls_backend.serving import server as backend_server
 from ls_backend.media import synth
 from ls_backend.workspace.project import create_project
@@ -66,7 +65,7 @@ def make_post_images(image_dir: Path) -> int:
     from PIL import Image
     from skimage import data
 
-    from exports.demo_posts import image_counts
+    from ls_backend.demo.posts import image_counts
 
     pictures = [data.astronaut, data.coffee, data.chelsea, data.rocket, data.hubble_deep_field, data.immunohistochemistry,
                 data.colorwheel, data.retina, data.cat]
@@ -87,8 +86,8 @@ def prepare_posts(client: Any, media_root: Path, base_url: str, ml_backend: str 
     backend proposes them (without a backend, the demo's own entities are imported as predictions)."""
     from urllib.parse import quote
 
-    from exports.demo_posts import demo_posts
-    from exports.media import images_of
+    from ls_backend.demo.posts import demo_posts
+    from exports.io.media import images_of
     from exports.posts import Post
     from ls_backend.workspace.project import create_post_project
 
@@ -223,6 +222,3 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return 2
 
-
-if __name__ == "__main__":
-    sys.exit(main())

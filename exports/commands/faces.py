@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from exports.dialogue import Dialogue, label_numbers
-from exports.media import VIDEO_EXTENSIONS, MediaError
+from exports.io.media import VIDEO_EXTENSIONS, MediaError
 
 log = logging.getLogger(__name__)
 

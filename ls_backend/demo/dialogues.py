@@ -1,4 +1,4 @@
-"""Demo dialogues of MCR Studio and ``make demo`` (``python -m exports.demo``).
+"""Demo dialogues of MCR Studio and ``make demo`` (``python -m ls_backend.demo.dialogues``).
 
 The dialogues are written for this project (no dependency on ../shared): short comment
 pairs under imagined videos, with proper names, person nouns, pronouns, a group
@@ -23,7 +23,7 @@ from exports.io import atomic_writer, write_lines
 from exports.split import split
 from exports.validate import check_lines
 
-log = logging.getLogger("exports.demo")
+log = logging.getLogger("ls_backend.demo.dialogues")
 
 FRAME = (720, 1280)
 FPS = 30.0
@@ -140,7 +140,7 @@ def run(out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m exports.demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m ls_backend.demo.dialogues", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="output directory (default: out/demo)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

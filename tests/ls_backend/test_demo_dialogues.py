@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from exports import demo, release
+from exports import release
+from ls_backend.demo import dialogues as demo
 
 
 def test_demo_runs_and_its_data_is_valid(tmp_path, label_interface, capsys):
