@@ -83,7 +83,7 @@ def test_kill_during_training_leaves_the_previous_version(tmp_path):
     config = Config(data_dir=tmp_path / "b")
     before = Backend(config).version
     script = (
-        "import time, ls_backend.serving.backend as s, ls_backend.learning.trainer as t\n"
+        "import time, ls_backend.serving.backend as s, ls_backend.pipeline.text.model as t\n"
         "from ls_backend.infra.config import Config\n"
         "real = t.train\n"
         "def slow(*a, **k):\n"
