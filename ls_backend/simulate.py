@@ -25,12 +25,15 @@ from typing import Any
 
 from agreement.effort import Effort
 from agreement.kinds import agreement_kind
+from exports.labelstudio.marks import region_labels
 from exports.kinds import TaskKind
 from ls_backend.infra.config import Config
 
 log = logging.getLogger(__name__)
 
 ORDERS = ("file", "random", "uncertain")
+#: interactive: at most this many marks per document (a document has far fewer missing mentions)
+MAX_MARKS = 200
 PROJECT_ID = 1
 
 
@@ -41,6 +44,7 @@ class CampaignSettings:
     seed: int = 0
     learning: bool = True  # submit each corrected document (memory at the next /predict)
     retrain: bool = True  # with learning: a training run after each batch but the last
+    interactive: bool = False  # Auto-Annotation on: each missing mention / entity marked asks /predict for the rest of it
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -58,6 +62,8 @@ class Step:
     effort: Effort
     score: float | None
     model_version: str
+    marks: int = 0  # interactive: the annotator's marks (each answered with proposals)
+    proposed: int = 0  # interactive: regions proposed back and accepted into the editor
 
 
 @dataclass
@@ -89,7 +95,8 @@ def run_campaign(kind: TaskKind, docs: Sequence[Any], config: Config, settings: 
         backend = Backend(cfg, own_trainer=False)
         client = create_app(cfg, backend=backend).test_client()
         label_config = kind.labeling_config()
-        effort = agreement_kind(kind).effort
+        agreement = agreement_kind(kind)
+        effort = agreement.effort
         tasks = {kind.key(d): _task(kind, d, i + 1) for i, d in enumerate(docs)}
         gold = {kind.key(d): d for d in docs}
         remaining = [kind.key(d) for d in docs]
@@ -97,12 +104,35 @@ def run_campaign(kind: TaskKind, docs: Sequence[Any], config: Config, settings: 
             random.Random(settings.seed).shuffle(remaining)
         campaign = Campaign(name or ("learning" if settings.learning else "frozen"))
 
-        def predict(key: str) -> dict:
-            resp = client.post("/predict", json={"tasks": [tasks[key]], "project": f"{PROJECT_ID}.0", "label_config": label_config})
+        def predict(key: str, task: dict | None = None, context: list | None = None) -> dict:
+            body = {"tasks": [task or tasks[key]], "project": f"{PROJECT_ID}.0", "label_config": label_config}
+            if context is not None:
+                body["params"] = {"context": {"result": context}}
+            resp = client.post("/predict", json=body)
             body = resp.get_json()
             if resp.status_code != 200 or "result" not in body["results"][0]:
                 raise ValueError(f"{key}: /predict answered {resp.status_code}: {body.get('error') or body['results'][0].get('error')}")
             return body["results"][0]
+
+        def interactive(key: str, answer: dict) -> tuple[Effort, int, int]:
+            """The editor pre-annotated with ``answer``; the annotator marks each missing mention (or entity), and what
+            /predict proposes back is accepted into the editor (Label Studio accepts text suggestions at once); then
+            the rest is corrected as usual. Returns (the gestures, the marks, the regions proposed)."""
+            task = {**tasks[key], "predictions": [{"result": answer["result"]}]}  # what Label Studio sends: the task with its prediction
+            doc = kind.read_task(task, 0, cfg.max_dialogue_chars)
+            state, marks, proposed, spent = list(answer["result"]), 0, 0, Effort()
+            while marks < MAX_MARKS and (mark := agreement.next_mark(kind.groups(doc, state), gold[key])) is not None:
+                labels, span = mark
+                region = {**kind.mark_regions(doc, labels, [span])[0], "origin": "manual", "id": f"mark{marks}"}
+                state.append(region)
+                marks += 1
+                spent = spent + agreement.mark_effort(labels)
+                group = [r for r in state if region_labels(r) == tuple(sorted(labels))]
+                suggested = predict(key, task, group)["result"]
+                state += suggested
+                proposed += len(suggested)
+            final = kind.from_task(tasks[key], state, dropped=[])
+            return agreement.effort(final, gold[key]) + spent, marks, proposed
 
         batch = 0
         while remaining:
@@ -112,8 +142,12 @@ def run_campaign(kind: TaskKind, docs: Sequence[Any], config: Config, settings: 
             current, remaining = remaining[: settings.batch], remaining[settings.batch :]
             for key in current:
                 answer = predict(key)
-                proposal = kind.from_task(tasks[key], answer["result"], dropped=[])  # what the editor shows
-                campaign.steps.append(Step(key, batch, effort(proposal, gold[key]), answer.get("score"), answer.get("model_version", "")))
+                if settings.interactive:
+                    spent, marks, proposed = interactive(key, answer)
+                    campaign.steps.append(Step(key, batch, spent, answer.get("score"), answer.get("model_version", ""), marks, proposed))
+                else:
+                    proposal = kind.from_task(tasks[key], answer["result"], dropped=[])  # what the editor shows
+                    campaign.steps.append(Step(key, batch, effort(proposal, gold[key]), answer.get("score"), answer.get("model_version", "")))
                 if settings.learning:
                     task = tasks[key]
                     event = {"action": "ANNOTATION_CREATED", "project": {"id": PROJECT_ID}, "task": task,

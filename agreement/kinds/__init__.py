@@ -25,6 +25,13 @@ class AgreementKind(Protocol):
     def effort(self, proposal: Any | None, gold: Any) -> Effort:
         """The gestures that turn ``proposal`` (None: from scratch) into ``gold``."""
 
+    def next_mark(self, groups: dict[tuple[str, ...], list[tuple[int, int]]], gold: Any) -> tuple[tuple[str, ...], tuple[int, int]] | None:
+        """With Auto-Annotation on, the annotator's next mark (labels, inclusive token span) given the editor's regions
+        by label set; None when nothing is missing (the simulator's interactive annotator)."""
+
+    def mark_effort(self, labels: tuple[str, ...]) -> Effort:
+        """The gestures of one mark."""
+
     def components(self, gold: Sequence[Any], response: Sequence[Any | None]) -> np.ndarray:
         """Per document, the additive components of every figure (see ``agreement.significance``)."""
 

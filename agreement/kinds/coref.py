@@ -79,6 +79,37 @@ class CorefAgreement:
     def effort(self, proposal: Dialogue | None, gold: Dialogue) -> Effort:
         return dialogue_effort(proposal, gold, video=False)
 
+    def next_mark(self, groups: dict[tuple[str, ...], list[tuple[int, int]]], gold: Dialogue) -> tuple[tuple[str, ...], tuple[int, int]] | None:
+        """The annotator's next mark with Auto-Annotation on: the first gold mention the editor lacks, under the
+        number(s) the editor already gives most of that person's mentions (else the first free number); None when no
+        mention is missing. Group mentions (two or more numbers) are left to the ordinary gestures."""
+        have = {s for spans in groups.values() for s in spans}
+        used = {int(label[1:]) for labels in groups for label in labels}
+        for cluster, numbers in zip(gold.clusters, gold.cluster_numbers()):
+            if len(numbers) > 1:
+                continue
+            missing = [s for s in cluster.spans if s not in have]
+            if not missing:
+                continue
+            best = max(groups.items(), key=lambda kv: len(set(kv[1]) & set(cluster.spans)), default=(None, []))
+            if best[0] is not None and len(best[0]) == 1 and set(best[1]) & set(cluster.spans):
+                labels = best[0]
+            else:
+                free = next((n for n in range(1, 21) if n not in used), None)
+                if free is None:
+                    continue  # the template's numbers are used up: left to the ordinary gestures
+                labels = (f"C{free}",)
+            return labels, missing[0]
+        return None
+
+    def mark_effort(self, labels: tuple[str, ...]) -> Effort:
+        """What one mark costs: adding a mention (its number(s), a drag)."""
+        from collections import Counter
+
+        from annotation_guidelines import gestures as G
+
+        return Effort(corrections=Counter({"add": G.add_mention(len(labels))}))
+
     def components(self, gold: Sequence[Dialogue], response: Sequence[Dialogue | None]) -> np.ndarray:
         coref = S.coref_components(([list(c.spans) for c in g.clusters], [list(c.spans) for c in r.clusters] if r else [])
                                    for g, r in zip(gold, response))

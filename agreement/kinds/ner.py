@@ -27,6 +27,21 @@ class NerAgreement:
     def effort(self, proposal: Post | None, gold: Post) -> Effort:
         return post_effort(proposal, gold)
 
+    def next_mark(self, groups: dict[tuple[str, ...], list[tuple[int, int]]], gold: Post) -> tuple[tuple[str, ...], tuple[int, int]] | None:
+        """The annotator's next mark with Auto-Annotation on: the first gold entity the editor lacks (span and type)."""
+        for e in gold.entities:
+            if (e.start, e.end - 1) not in groups.get((e.type,), []):
+                return (e.type,), (e.start, e.end - 1)
+        return None
+
+    def mark_effort(self, labels: tuple[str, ...]) -> Effort:
+        """What one mark costs: adding an entity (its type, a drag)."""
+        from collections import Counter
+
+        from annotation_guidelines import gestures as G
+
+        return Effort(corrections=Counter({"entity_add": G.COSTS["entity_add"]}))
+
     def components(self, gold: Sequence[Post], response: Sequence[Post | None]) -> np.ndarray:
         from agreement.ner import entity_counts
 

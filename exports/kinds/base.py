@@ -66,6 +66,21 @@ class TaskKind(Protocol):
 
     def to_result(self, doc: Any) -> list[dict[str, Any]]: ...
 
+    # -- interactive assistance ------------------------------------------------------
+    def read_marks(self, task: Any, doc: Any, result: Any) -> Any:
+        """What the annotator just marked (``/predict``'s ``params.context.result``) as ``Marks``.
+
+        Raises ``LabelStudioFormatError`` (naming the field) for foreign labels or controls and offsets off the text."""
+
+    def taken_spans(self, task: Any, doc: Any) -> set:
+        """The spans the annotation has already, as far as the task shows them (its predictions and drafts)."""
+
+    def mark_regions(self, doc: Any, labels: tuple[str, ...], spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+        """Proposed spans as Label Studio regions with the marked labels."""
+
+    def groups(self, doc: Any, result: Sequence[Any]) -> dict[tuple[str, ...], list[tuple[int, int]]]:
+        """An editor result's mention / entity spans by label set (what Label Studio sends as one group)."""
+
     # -- the prediction ---------------------------------------------------------------
     def to_prediction(self, prediction: Any) -> dict[str, Any]:
         """The kind's prediction artifact as Label Studio's ``{result, score, model_version}``."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import templates
 from exports import labelstudio, release
+from exports.labelstudio import marks
 from exports.dialogue import Dialogue
 from exports.prediction import Prediction
 
@@ -85,6 +86,20 @@ class CorefKind:
 
     def document_from_json(self, data: Any) -> Dialogue:
         return release.from_document(data)
+
+    # -- interactive assistance (exports/labelstudio/marks.py) ---------------------------
+    def read_marks(self, task: Any, doc: Dialogue, result: Any) -> marks.Marks:
+        """What the annotator just marked (``context.result``); raises ``LabelStudioFormatError`` naming the field."""
+        return marks.read_dialogue_marks(doc, result, f"task {task.get('id', '?')} ({doc.doc_key})" if isinstance(task, dict) else doc.doc_key)
+
+    def taken_spans(self, task: Any, doc: Dialogue) -> set:
+        return marks.taken_dialogue_spans(doc, task if isinstance(task, dict) else {})
+
+    def mark_regions(self, doc: Dialogue, labels: tuple[str, ...], spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+        return marks.dialogue_regions(doc, labels, spans)
+
+    def groups(self, doc: Dialogue, result: Sequence[Any]) -> dict[tuple[str, ...], list[tuple[int, int]]]:
+        return marks.dialogue_groups(doc, result)
 
     def to_prediction(self, prediction: Prediction) -> dict[str, Any]:
         return labelstudio.to_prediction(prediction)

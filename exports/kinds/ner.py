@@ -9,6 +9,7 @@ from typing import Any
 
 import templates
 from exports import posts
+from exports.labelstudio import marks
 from exports.labelstudio import post as post_task
 from exports.labelstudio.errors import LabelStudioFormatError
 from exports.posts import Post
@@ -81,6 +82,19 @@ class NerKind:
 
     def document_from_json(self, data: Any) -> Post:
         return posts.from_json(data)
+
+    # -- interactive assistance (exports/labelstudio/marks.py) ---------------------------
+    def read_marks(self, task: Any, doc: Post, result: Any) -> marks.Marks:
+        return marks.read_post_marks(doc, result, f"task {task.get('id', '?')} ({doc.id})" if isinstance(task, dict) else doc.id)
+
+    def taken_spans(self, task: Any, doc: Post) -> set:
+        return marks.taken_post_spans(doc, task if isinstance(task, dict) else {})
+
+    def mark_regions(self, doc: Post, labels: tuple[str, ...], spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+        return marks.post_regions(doc, labels, spans)
+
+    def groups(self, doc: Post, result: Sequence[Any]) -> dict[tuple[str, ...], list[tuple[int, int]]]:
+        return marks.post_groups(doc, result)
 
     def to_prediction(self, prediction: PostPrediction) -> dict[str, Any]:
         return post_task.to_prediction(prediction.post, prediction.score, prediction.model_version)

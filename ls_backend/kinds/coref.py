@@ -91,6 +91,19 @@ class CorefBackend:
         analysis, aligner = context
         return propose(model, version, doc, analysis, aligner, memory=memory)
 
+    def assist(self, prediction: Prediction, doc: Dialogue, marked: Any, taken: set) -> list[tuple[int, int]]:
+        """The other mentions of the person just marked (``pipeline/assist.chain``), from the model's prediction of the
+        dialogue (the project memory applied), its strings and the title's names."""
+        from ls_backend.pipeline.assist import chain
+        from ls_backend.pipeline.text.features import HASHTAG
+
+        turns, o = [], 0
+        for t in doc.turns:
+            turns.append((o, o + len(t.tokens) - 1))
+            o += len(t.tokens)
+        predicted = [list(c.spans) for c in prediction.dialogue.clusters]
+        return chain(doc.tokens, turns, marked.spans, predicted, taken, names=HASHTAG.findall(doc.title or ""))
+
     def taught(self, part: Videos, ls_annotation_id: int, doc: Dialogue) -> None:
         """Named persons of an annotated task whose video was analysed go into the celebrity gallery."""
         video, _ = part.analysis(doc.video)

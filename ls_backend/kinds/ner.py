@@ -48,6 +48,14 @@ class NerBackend:
             predicted = replace(predicted, entities=tuple(Entity(s, e, t) for s, e, t in entities), tags=None)
         return PostPrediction(predicted, model.score(probability, len(doc.tokens)), version)
 
+    def assist(self, prediction: PostPrediction, doc: Post, marked: Any, taken: set) -> list[tuple[int, int]]:
+        """The marked entity's other occurrences and the model's entities of its type (``pipeline/assist.entities``)."""
+        from ls_backend.pipeline.assist import entities
+
+        kind = marked.labels[0]
+        predicted = [(e.start, e.end - 1) for e in prediction.post.entities if e.type == kind]
+        return entities(doc.tokens, marked.spans, predicted, taken)
+
     def taught(self, part: None, ls_annotation_id: int, doc: Post) -> None:
         return None
 

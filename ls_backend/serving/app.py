@@ -102,6 +102,8 @@ def predict():
         protocol.check_label_config(req.label_config, "predict")
     tasks = req.tasks
     backend = _backend()
+    if req.context is not None:
+        return _assist(req, backend)
     results, errors, versions = [], 0, []
     for i, task in enumerate(tasks):
         kind = kinds.of_request(req.label_config, task)  # by the project's labeling config, else by the task's data
@@ -121,6 +123,26 @@ def predict():
         return jsonify(error=f"predict: no task could be predicted ({first}{' ...' if errors > 1 else ''})", results=results,
                        model_version=version), 400
     return jsonify(results=results, model_version=version), 200
+
+
+def _assist(req: protocol.PredictRequest, backend: Backend):
+    """Interactive pre-annotation: the annotator finished a region (Auto-Annotation on); Label Studio sends the task
+    and the regions of that label set as ``params.context.result``. The answer is one result holding the other
+    mentions of that person (or the other occurrences and likely entities of that type), labelled like them; never a
+    region the task shows already, never a change to the annotator's regions."""
+    if len(req.tasks) != 1:
+        raise BadRequest(f"predict: params.context: an interactive request is about one task, got {len(req.tasks)}")
+    (task,) = req.tasks
+    kind = kinds.of_request(req.label_config, task)
+    try:
+        doc = kind.read_task(task, 0, backend.config.max_dialogue_chars)
+        marked = kind.read_marks(task, doc, req.context)
+    except ValueError as exc:  # LabelStudioFormatError: the task or a marked region, naming the field
+        raise BadRequest(f"predict: {exc}") from None
+    spans, prediction = backend.predictor.assist(backend_kind(kind), doc, marked, kind.taken_spans(task, doc), req.project_of(task))
+    result = kind.mark_regions(doc, marked.labels, spans)
+    return jsonify(results=[{"result": result, "score": prediction.score, "model_version": prediction.model_version}],
+                   model_version=prediction.model_version), 200
 
 
 @bp.post("/webhook")

@@ -60,3 +60,11 @@ class Predictor:
         self.stats.latency(time.perf_counter() - started)
         self.stats.count("predictions")
         return prediction
+
+    def assist(self, kind: BackendKind, doc: Any, marked: Any, taken: set, project: int | None = None) -> tuple[list, Any]:
+        """Interactive assistance: ``(spans to propose with the marked labels, the prediction they come from)``; the
+        prediction is the cached one of the document when there is one (with the project's memory)."""
+        prediction = self.predict(kind, doc, project)
+        spans = kind.assist(prediction, doc, marked, taken)
+        self.stats.count("assists")
+        return spans, prediction

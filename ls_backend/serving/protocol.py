@@ -103,6 +103,7 @@ class PredictRequest:
     tasks: list[Any]
     label_config: str | None
     project: int | None = None  # the Label Studio project (its memory is used); None when the request does not say
+    context: list[Any] | None = None  # interactive pre-annotation: the regions just marked (``params.context.result``)
 
     def project_of(self, task: Any) -> int | None:
         """The task's own project id when it carries one, else the request's."""
@@ -117,7 +118,28 @@ def predict_request(data: dict[str, Any]) -> PredictRequest:
     if not isinstance(tasks, list):
         raise BadRequest(f"predict: 'tasks' must be a list of tasks, got {type(tasks).__name__}")
     config = data.get("label_config")
-    return PredictRequest(tasks, config if isinstance(config, str) and config.strip() else None, _project(data.get("project")))
+    return PredictRequest(tasks, config if isinstance(config, str) and config.strip() else None, _project(data.get("project")),
+                          _context(data.get("params")))
+
+
+def _context(params: Any) -> list[Any] | None:
+    """The regions of an interactive request (``params.context.result``), None for an ordinary one.
+
+    Raises:
+        BadRequest: a context that is not ``{"result": [region, ...]}``.
+    """
+    if params is None:
+        return None
+    if not isinstance(params, dict):
+        raise BadRequest(f"predict: params: expected an object, got {type(params).__name__}")
+    context = params.get("context")
+    if context is None:
+        return None
+    if not isinstance(context, dict) or not isinstance(context.get("result"), list):
+        raise BadRequest("predict: params.context: expected {\"result\": [the regions just marked]}")
+    if not context["result"]:
+        raise BadRequest("predict: params.context.result: expected at least one region")
+    return context["result"]
 
 
 def _project(value: Any) -> int | None:

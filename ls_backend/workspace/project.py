@@ -202,7 +202,7 @@ def _create_and_import(
             progress(result.tasks, len(tasks))
     if ml_backend:
         try:
-            backend = client.ml.create(url=ml_backend, project=project.id, title="MCR Studio ML backend", is_interactive=False)
+            backend = client.ml.create(url=ml_backend, project=project.id, title="MCR Studio ML backend", is_interactive=True)  # Auto-Annotation: interactive /predict
             result.ml_backend_id = backend.id
         except Exception as exc:  # the SDK raises its ApiError or httpx errors
             result.failed(f"the ML backend at {ml_backend} could not be connected: {describe_api_error(exc)}")
