@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agreement.effort import Effort
+from agreement.effort import Effort, total
 from agreement.kinds import agreement_kind
 from exports.labelstudio.marks import region_labels
 from exports.kinds import TaskKind
@@ -123,14 +123,22 @@ def run_campaign(kind: TaskKind, docs: Sequence[Any], config: Config, settings: 
             state, marks, proposed, spent = list(answer["result"]), 0, 0, Effort()
             while marks < MAX_MARKS and (mark := agreement.next_mark(kind.groups(doc, state), gold[key])) is not None:
                 labels, span = mark
+                keep = [r for r in state if (s := kind.region_span(doc, r)) is None or not agreement.clears(span, s)]
+                spent = spent + total([agreement.delete_effort() for _ in range(len(state) - len(keep))])
+                state = keep
                 region = {**kind.mark_regions(doc, labels, [span])[0], "origin": "manual", "id": f"mark{marks}"}
                 state.append(region)
                 marks += 1
                 spent = spent + agreement.mark_effort(labels)
                 group = [r for r in state if region_labels(r) == tuple(sorted(labels))]
                 suggested = predict(key, task, group)["result"]
-                state += suggested
                 proposed += len(suggested)
+                for r in suggested:  # accepted at once; one that lands on a region the editor has (entities) is deleted
+                    s = kind.region_span(doc, r)
+                    if s is not None and any((o := kind.region_span(doc, x)) is not None and agreement.clears(s, o) for x in state):
+                        spent = spent + agreement.delete_effort()
+                    else:
+                        state.append(r)
             final = kind.from_task(tasks[key], state, dropped=[])
             return agreement.effort(final, gold[key]) + spent, marks, proposed
 

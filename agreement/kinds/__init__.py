@@ -32,6 +32,12 @@ class AgreementKind(Protocol):
     def mark_effort(self, labels: tuple[str, ...]) -> Effort:
         """The gestures of one mark."""
 
+    def clears(self, mark: tuple[int, int], other: tuple[int, int]) -> bool:
+        """Whether a region at ``other`` must be deleted before ``mark`` can be made (entities never overlap)."""
+
+    def delete_effort(self) -> Effort:
+        """The gestures of deleting one proposed region."""
+
     def components(self, gold: Sequence[Any], response: Sequence[Any | None]) -> np.ndarray:
         """Per document, the additive components of every figure (see ``agreement.significance``)."""
 

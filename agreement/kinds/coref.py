@@ -102,6 +102,18 @@ class CorefAgreement:
             return labels, missing[0]
         return None
 
+    def clears(self, mark: tuple[int, int], other: tuple[int, int]) -> bool:
+        """Whether a region must go before ``mark`` can be made: never for mentions (they may nest; a wrong one is
+        deleted like any other, at the end)."""
+        return False
+
+    def delete_effort(self) -> Effort:
+        from collections import Counter
+
+        from annotation_guidelines import gestures as G
+
+        return Effort(corrections=Counter({"delete": G.COSTS["mention_delete"]}))
+
     def mark_effort(self, labels: tuple[str, ...]) -> Effort:
         """What one mark costs: adding a mention (its number(s), a drag)."""
         from collections import Counter

@@ -34,6 +34,17 @@ class NerAgreement:
                 return (e.type,), (e.start, e.end - 1)
         return None
 
+    def clears(self, mark: tuple[int, int], other: tuple[int, int]) -> bool:
+        """Entities never overlap: a proposed entity over the span to mark is deleted first."""
+        return mark[0] <= other[1] and other[0] <= mark[1]
+
+    def delete_effort(self) -> Effort:
+        from collections import Counter
+
+        from annotation_guidelines import gestures as G
+
+        return Effort(corrections=Counter({"entity_delete": G.COSTS["entity_delete"]}))
+
     def mark_effort(self, labels: tuple[str, ...]) -> Effort:
         """What one mark costs: adding an entity (its type, a drag)."""
         from collections import Counter

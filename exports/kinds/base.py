@@ -78,6 +78,9 @@ class TaskKind(Protocol):
     def mark_regions(self, doc: Any, labels: tuple[str, ...], spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         """Proposed spans as Label Studio regions with the marked labels."""
 
+    def region_span(self, doc: Any, region: Any) -> tuple[int, int] | None:
+        """The token span (inclusive end) of one mention / entity region; None for another region."""
+
     def groups(self, doc: Any, result: Sequence[Any]) -> dict[tuple[str, ...], list[tuple[int, int]]]:
         """An editor result's mention / entity spans by label set (what Label Studio sends as one group)."""
 

@@ -98,6 +98,9 @@ class CorefKind:
     def mark_regions(self, doc: Dialogue, labels: tuple[str, ...], spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         return marks.dialogue_regions(doc, labels, spans)
 
+    def region_span(self, doc: Dialogue, region: Any) -> tuple[int, int] | None:
+        return marks.dialogue_region_span(doc, region)
+
     def groups(self, doc: Dialogue, result: Sequence[Any]) -> dict[tuple[str, ...], list[tuple[int, int]]]:
         return marks.dialogue_groups(doc, result)
 

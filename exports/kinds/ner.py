@@ -93,6 +93,9 @@ class NerKind:
     def mark_regions(self, doc: Post, labels: tuple[str, ...], spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         return marks.post_regions(doc, labels, spans)
 
+    def region_span(self, doc: Post, region: Any) -> tuple[int, int] | None:
+        return marks.post_region_span(doc, region)
+
     def groups(self, doc: Post, result: Sequence[Any]) -> dict[tuple[str, ...], list[tuple[int, int]]]:
         return marks.post_groups(doc, result)
 

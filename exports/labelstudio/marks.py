@@ -182,3 +182,15 @@ def region_labels(region: Any) -> tuple[str, ...] | None:
         return None
     labels = value.get("paragraphlabels") if region.get("from_name") == T.MENTION else value.get("labels") if region.get("from_name") == T.NER_ENTITY else None
     return tuple(sorted(labels)) if isinstance(labels, list) else None
+
+
+def dialogue_region_span(dialogue: Dialogue, region: Any) -> Span | None:
+    """The token span of a mention region (None for another region or an unreadable one)."""
+    got = dialogue_groups(dialogue, [region])
+    return next((spans[0] for spans in got.values()), None)
+
+
+def post_region_span(post: Post, region: Any) -> Span | None:
+    """The token span of an entity region (None for another region or an unreadable one)."""
+    got = post_groups(post, [region])
+    return next((spans[0] for spans in got.values()), None)

@@ -2,7 +2,7 @@
 
     ls-backend simulate --data RELEASE.jsonl [--split split.jsonl --only val] [--titles video_titles.jsonl]
                         [--order file|random|uncertain] [--batch 25] [--limit 100] [--seed 0]
-                        [--no-learning] [--no-retrain] [--folds K] [--csv OUT.csv] [--png OUT.png] [--json OUT.json]
+                        [--no-learning] [--no-retrain] [--interactive] [--folds K] [--csv OUT.csv] [--png OUT.png] [--json OUT.json]
     ls-backend simulate --task ner --data POSTS.txt ...                 (posts: entity gestures)
 
 Two campaigns over the same documents: the frozen model, and the model learning as the live backend does
@@ -10,6 +10,11 @@ Two campaigns over the same documents: the frozen model, and the model learning 
 into K folds; each fold is a campaign whose model was first trained on the other folds (the trainer's base
 data is the other folds too). Figures come with bootstrap 95 % intervals; learning vs frozen with a paired
 approximate-randomization p-value (10,000 shuffles over documents).
+
+With ``--interactive`` the second campaign is the frozen model with Auto-Annotation on: the annotator marks each
+missing mention (entity) and ``/predict`` with the marked regions as context proposes the rest of it, accepted into
+the editor as Label Studio does; every mark costs what adding the mention costs, the proposals that are wrong cost
+their deletion. It measures what interactive assistance saves against the same frozen model's proposals alone.
 """
 from __future__ import annotations
 
@@ -44,6 +49,8 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--seed", type=int, default=0, help="seed of --order random and of --folds (default: 0)")
     s.add_argument("--no-learning", action="store_true", help="the frozen campaign only")
     s.add_argument("--no-retrain", action="store_true", help="learning by the project memory only, no training run between batches")
+    s.add_argument("--interactive", action="store_true", help="the second campaign is the frozen model with Auto-Annotation "
+                   "(each missing mention marked asks /predict for the rest of its chain) instead of the learning model")
     s.add_argument("--folds", type=int, help="K-fold campaigns on a training file: each fold annotated with a model trained on the others")
     s.add_argument("--shuffles", type=int, default=10_000, help="approximate-randomization shuffles (default: 10,000)")
     s.add_argument("--csv", dest="csv_out", help="write one row per document (campaign, batch, key, gestures)")
@@ -73,14 +80,19 @@ def run(args: argparse.Namespace) -> int:
     results: list[tuple[str, Any, Any]] = []
     from tqdm import tqdm
 
+    second, label = (replace(settings, learning=False, interactive=True), "interactive") if args.interactive else (settings, "learning")
     total_docs = sum(len(_limited(d, args.limit)) for _, d, _ in runs) * (1 if args.no_learning else 2)
     with tqdm(total=total_docs, desc="simulate", unit="doc") as bar:
         for name, part, cfg in runs:
             part = _limited(part, args.limit)
             frozen = _campaign(kind, part, cfg, replace(settings, learning=False), f"{name}:frozen", bar)
-            learning = None if args.no_learning else _campaign(kind, part, cfg, settings, f"{name}:learning", bar)
+            learning = None if args.no_learning else _campaign(kind, part, cfg, second, f"{name}:{label}", bar)
             results.append((name, frozen, learning))
     summary = summarise(results, part_name, args.shuffles)
+    summary["second"] = label
+    if args.interactive:
+        steps = [s for _, _, le in results if le is not None for s in le.steps]
+        summary["interactive"] = {"marks": sum(s.marks for s in steps), "proposed": sum(s.proposed for s in steps)}
     summary.update({"data": str(args.data), "task": args.task, "order": args.order, "batch": args.batch, "folds": args.folds,
                     "limit": args.limit, "retrain": not args.no_retrain, "annotation_weight": config.annotation_weight,
                     "project_memory": config.project_memory})
@@ -189,8 +201,9 @@ def _pct(x: float | None) -> str:
 def print_summary(s: dict) -> None:
     from agreement.significance import interval_text
 
-    print(f"gestures ({s['part']}): from scratch, with the frozen model, with the learning model; share saved [95 % interval]")
-    print(f"{'batch':>5s} {'docs':>5s} {'scratch':>8s} {'frozen':>7s} {'saved':>22s} {'learning':>9s} {'saved':>22s} {'p':>8s}")
+    second = s.get("second", "learning")
+    print(f"gestures ({s['part']}): from scratch, with the frozen model, with the {second} model; share saved [95 % interval]")
+    print(f"{'batch':>5s} {'docs':>5s} {'scratch':>8s} {'frozen':>7s} {'saved':>22s} {second[:11]:>11s} {'saved':>20s} {'p':>8s}")
     for r in s["batches"]:
         f, le, t = r["frozen"], r["learning"], r["learning_vs_frozen"]
         learn = f"{le['gestures']:9d} {_pct(le['saved']):>7s} {interval_text(*le['saved_95']):>14s}" if le else f"{'-':>9s} {'':>22s}"
@@ -200,9 +213,12 @@ def print_summary(s: dict) -> None:
     f, le = a["frozen"], a["learning"]
     print(f"{'all':>5s} {f['documents']:5d} {f['scratch']:8d} {f['gestures']:7d} {_pct(f['saved']):>7s} {interval_text(*f['saved_95']):>14s} "
           + (f"{le['gestures']:9d} {_pct(le['saved']):>7s} {interval_text(*le['saved_95']):>14s} {a['learning_vs_frozen']['p_value']:8.4f}" if le else ""))
+    if s.get("interactive"):
+        i = s["interactive"]
+        print(f"interactive: {i['marks']} marks answered with {i['proposed']} proposed regions")
     if le:
         t = s["last_full_batch"]["learning_vs_frozen"]
-        print(f"learning - frozen: {100 * a['learning_vs_frozen']['difference']:+.1f} points over all documents "
+        print(f"{second} - frozen: {100 * a['learning_vs_frozen']['difference']:+.1f} points over all documents "
               f"(p = {a['learning_vs_frozen']['p_value']:.4f}); in the last full batch ({s['last_full_batch']['batch']}): "
               f"{100 * t['difference']:+.1f} points (p = {t['p_value']:.4f}); paired approximate randomization, {t['shuffles']} shuffles")
 
@@ -234,13 +250,13 @@ def draw(path: str, s: dict) -> None:
     ax.plot(xs, per("frozen", "scratch"), "k--", label="from scratch")
     ax.plot(xs, per("frozen", "gestures"), "o-", label="frozen model")
     if s["all"]["learning"]:
-        ax.plot(xs, per("learning", "gestures"), "s-", label="learning model")
+        ax.plot(xs, per("learning", "gestures"), "s-", label=f"{s.get('second', 'learning')} model")
     ax.set_xlabel(f"batch ({s['batch']} documents each)")
     ax.set_ylabel(f"{s['part']} gestures per document")
     a = s["all"]
     title = f"saved: frozen {_pct(a['frozen']['saved'])}"
     if a["learning"]:
-        title += f", learning {_pct(a['learning']['saved'])} (p = {a['learning_vs_frozen']['p_value']:.3f})"
+        title += f", {s.get('second', 'learning')} {_pct(a['learning']['saved'])} (p = {a['learning_vs_frozen']['p_value']:.3f})"
     ax.set_title(title.replace("  ", " "))
     ax.set_ylim(bottom=0)
     ax.set_xticks(xs)

@@ -45,9 +45,10 @@ class BackendKind(Protocol):
     def propose(self, model: Any, version: str, doc: Any, context: Any, memory: Any) -> Any:
         """The kind's prediction artifact for one document."""
 
-    def assist(self, prediction: Any, doc: Any, marked: Any, taken: set) -> list[tuple[int, int]]:
+    def assist(self, model: Any, prediction: Any, doc: Any, marked: Any, taken: set, memory: Any = None) -> list[tuple[int, int]]:
         """Interactive assistance: the spans to propose with the labels the annotator just marked (``marked``: the
-        kind's ``Marks``), never one of ``taken``; from the model's ``prediction`` of the document."""
+        kind's ``Marks``), never one of ``taken``; from the model's ``prediction`` of the document (``model`` may
+        predict again with the marks)."""
 
     def taught(self, part: Any, ls_annotation_id: int, doc: Any) -> None:
         """What a stored annotation teaches at once (besides the project memory)."""

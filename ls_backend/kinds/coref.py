@@ -91,11 +91,18 @@ class CorefBackend:
         analysis, aligner = context
         return propose(model, version, doc, analysis, aligner, memory=memory)
 
-    def assist(self, prediction: Prediction, doc: Dialogue, marked: Any, taken: set) -> list[tuple[int, int]]:
-        """The other mentions of the person just marked (``pipeline/assist.chain``), from the model's prediction of the
-        dialogue (the project memory applied), its strings and the title's names."""
+    def assist(self, model: Any, prediction: Prediction, doc: Dialogue, marked: Any, taken: set, memory: Any = None) -> list[tuple[int, int]]:
+        """The other mentions of the person just marked (``pipeline/assist.chain``): the model's links to and from the
+        marked spans (when the model had not proposed them, it predicts the dialogue again with them as mentions, so
+        that their antecedents and anaphors come along), their strings and the title's names."""
         from ls_backend.pipeline.assist import chain
         from ls_backend.pipeline.text.features import HASHTAG
+        from ls_backend.pipeline.text.predict import predict_dialogue
+
+        predicted_spans = {s for c in prediction.dialogue.clusters for s in c.spans}
+        if not set(marked.spans) <= predicted_spans:
+            again, _ = predict_dialogue(model, doc, memory=memory, forced=marked.spans)
+            prediction = Prediction(again, (), prediction.score, prediction.model_version)
 
         turns, o = [], 0
         for t in doc.turns:

@@ -48,7 +48,7 @@ class NerBackend:
             predicted = replace(predicted, entities=tuple(Entity(s, e, t) for s, e, t in entities), tags=None)
         return PostPrediction(predicted, model.score(probability, len(doc.tokens)), version)
 
-    def assist(self, prediction: PostPrediction, doc: Post, marked: Any, taken: set) -> list[tuple[int, int]]:
+    def assist(self, model: Any, prediction: PostPrediction, doc: Post, marked: Any, taken: set, memory: Any = None) -> list[tuple[int, int]]:
         """The marked entity's other occurrences and the model's entities of its type (``pipeline/assist.entities``)."""
         from ls_backend.pipeline.assist import entities
 

@@ -99,4 +99,4 @@ def entities(tokens: Sequence[str], marked: Sequence[Span], predicted: Sequence[
         else:
             candidates += list(_occurrences(tokens, needle, whole))
     candidates += list(predicted)
-    return _keep(candidates, marked, taken)
+    return [s for s in _keep(candidates, marked, taken) if not any(_overlaps(s, t) for t in taken)]  # entities never overlap

@@ -65,6 +65,7 @@ class Predictor:
         """Interactive assistance: ``(spans to propose with the marked labels, the prediction they come from)``; the
         prediction is the cached one of the document when there is one (with the project's memory)."""
         prediction = self.predict(kind, doc, project)
-        spans = kind.assist(prediction, doc, marked, taken)
+        _, model = self.registries[kind.data.name].active()
+        spans = kind.assist(model, prediction, doc, marked, taken, self.memories.of(project, kind))
         self.stats.count("assists")
         return spans, prediction

@@ -96,9 +96,10 @@ class TextModel:
             offset += len(info.text)
         return out
 
-    def detect(self, turn_texts: Sequence[str], title: str | None, memory: Memory | None = None) -> Mentions:
+    def detect(self, turn_texts: Sequence[str], title: str | None, memory: Memory | None = None, forced: Sequence[tuple[int, int]] = ()) -> Mentions:
         """Mentions: best spans first; a span may nest in a kept one (if likely enough), never cross it. A project's
-        ``memory`` then drops strings its annotators do not mark and adds the ones they do (``pipeline/memory.py``)."""
+        ``memory`` then drops strings its annotators do not mark and adds the ones they do (``pipeline/memory.py``);
+        ``forced`` spans (what an annotator just marked) are mentions whatever their score."""
         scored = sorted(self.mention_scores(turn_texts, title), key=lambda x: -x[1])
         kept: list[tuple[tuple[int, int], float]] = []
         for (s, e), p in scored:
@@ -118,6 +119,8 @@ class TextModel:
         if memory:
             prob = dict(scored)
             kept = memory.mentions("".join(turn_texts), kept, lambda span: prob.get(span, 0.0), turn_bounds(turn_texts))
+        if forced:
+            kept = with_forced(kept, forced)
         kept.sort()
         return Mentions(tuple(s for s, _ in kept), tuple(round(p, 6) for _, p in kept))
 
@@ -135,11 +138,13 @@ class TextModel:
 
         return best_first([m.span for m in infos], mentions.scores, antecedent, self.link_threshold)
 
-    def predict(self, turn_texts: Sequence[str], title: str | None = None, memory: Memory | None = None) -> tuple[Mentions, Clusters]:
+    def predict(self, turn_texts: Sequence[str], title: str | None = None, memory: Memory | None = None,
+                forced: Sequence[tuple[int, int]] = ()) -> tuple[Mentions, Clusters]:
         """Mentions and clusters. A first- or second-person pronoun (我, 你, 我们, 你们) that links to nothing
         is dropped unless its mention probability reaches ``singleton_pronoun_threshold``: the data annotates
-        我 / 你 mostly when they corefer with something (the video's own voice), rarely alone."""
-        mentions = self.detect(turn_texts, title, memory)
+        我 / 你 mostly when they corefer with something (the video's own voice), rarely alone. ``forced``: spans that
+        are mentions whatever the model thinks (interactive assistance: what the annotator just marked)."""
+        mentions = self.detect(turn_texts, title, memory, forced)
         clusters = self.cluster(turn_texts, title, mentions)
         text = "".join(turn_texts)
         prob = dict(zip(mentions.spans, mentions.scores))
@@ -150,6 +155,18 @@ class TextModel:
         kept = [(s, p) for s, p in zip(mentions.spans, mentions.scores) if s not in drop]
         return (Mentions(tuple(s for s, _ in kept), tuple(p for _, p in kept)),
                 Clusters(tuple(c for c in clusters.clusters if not (len(c) == 1 and c[0] in drop)), clusters.confidence))
+
+
+def with_forced(kept: Sequence[tuple[tuple[int, int], float]], forced: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], float]]:
+    """``kept`` mentions with the ``forced`` spans added (probability 1); a kept span that crosses a forced one (overlaps
+    it without nesting) goes."""
+    def crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        overlap = a[0] <= b[1] and b[0] <= a[1]
+        nested = (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
+        return overlap and not nested
+
+    out = [(s, p) for s, p in kept if s not in forced and not any(crosses(s, f) for f in forced)]
+    return out + [(tuple(f), 1.0) for f in dict.fromkeys(map(tuple, forced))]
 
 
 def turn_bounds(turn_texts: Sequence[str]) -> list[tuple[int, int]]:

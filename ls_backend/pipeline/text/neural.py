@@ -249,8 +249,10 @@ class NeuralCoref:
         return out
 
     # -- prediction ------------------------------------------------------------------
-    def predict(self, turn_texts: Sequence[str], title: str | None = None, memory: Memory | None = None) -> tuple[Mentions, Clusters]:
-        """Mentions and clusters; a project's ``memory`` edits the mentions before they are linked (``pipeline/memory.py``)."""
+    def predict(self, turn_texts: Sequence[str], title: str | None = None, memory: Memory | None = None,
+                forced: Sequence[tuple[int, int]] = ()) -> tuple[Mentions, Clusters]:
+        """Mentions and clusters; a project's ``memory`` edits the mentions before they are linked (``pipeline/memory.py``);
+        ``forced`` spans are mentions whatever the heads say (interactive assistance)."""
         import torch
 
         text = "".join(turn_texts)
@@ -274,6 +276,11 @@ class NeuralCoref:
                 from ls_backend.pipeline.text.model import turn_bounds
 
                 edited = memory.mentions(text, list(zip(spans, probs)), lambda span: 0.0, turn_bounds(turn_texts))
+                spans, probs = [sp for sp, _ in edited], [p for _, p in edited]
+            if forced:
+                from ls_backend.pipeline.text.model import with_forced
+
+                edited = sorted(with_forced(list(zip(spans, probs)), forced))
                 spans, probs = [sp for sp, _ in edited], [p for _, p in edited]
             if not spans:
                 return Mentions((), ()), Clusters((), round(float((1 - p_start).clamp(0, 1).mean()), 6))

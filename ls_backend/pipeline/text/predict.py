@@ -9,9 +9,11 @@ from ls_backend.pipeline.text.groups import group_links
 from ls_backend.pipeline.text.model import TextModel
 
 
-def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = None, memory: Memory | None = None) -> tuple[Dialogue, float]:
+def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = None, memory: Memory | None = None,
+                     forced: tuple = ()) -> tuple[Dialogue, float]:
     """The dialogue with the model's clusters (entity label "none", no boxes) and the model's confidence; ``memory``:
-    the project's (``pipeline/memory.py``), applied to the mentions before they are linked.
+    the project's (``pipeline/memory.py``), applied to the mentions before they are linked; ``forced``: spans that are
+    mentions whatever the model thinks (interactive assistance).
 
     Raises:
         ValueError: a turn has tokens of several characters (the embedded model reads characters).
@@ -20,7 +22,8 @@ def predict_dialogue(model: TextModel, dialogue: Dialogue, title: str | None = N
         raise ValueError(f"{dialogue.doc_key}: sentences: the embedded text model needs one token per character")
     texts = [t.text for t in dialogue.turns]
     title = title if title is not None else dialogue.title
-    _, clusters = model.predict(texts, title, memory=memory) if memory else model.predict(texts, title)
+    extra = {k: v for k, v in (("memory", memory), ("forced", tuple(forced))) if v}  # models without them keep working
+    _, clusters = model.predict(texts, title, **extra)
     predicted = replace(
         dialogue,
         clusters=labelled_clusters("".join(texts), clusters.clusters),
