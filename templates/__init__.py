@@ -45,9 +45,15 @@ def labeling_config() -> str:
 
 
 @cache
-def ner_config() -> str:
-    """The labeling config of the post NER task."""
-    return resources.files(__name__).joinpath(NER_CONFIG_FILE).read_text(encoding="utf-8")
+def ner_config(images: bool = True) -> str:
+    """The labeling config of the post NER task; ``images=False``: without the images column, for posts that have
+    none (Label Studio 1.23's editor does not load a task whose ``<Image valueList>`` is an empty list)."""
+    xml = resources.files(__name__).joinpath(NER_CONFIG_FILE).read_text(encoding="utf-8")
+    if images:
+        return xml
+    start = xml.index('    <View className="mcr-post-images">')
+    end = xml.index("    </View>\n", start) + len("    </View>\n")
+    return xml[:start] + xml[end:]
 
 
 #: Task data key of the review project's conflict list (see :func:`review_config`).

@@ -103,6 +103,7 @@ class Backend:
         return {
             "model_version": self.version,
             "predictions": counts["predictions"], "cache_hits": counts["cache_hits"], "task_errors": counts["task_errors"],
+            "assists": counts["assists"],
             "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
             "annotations": self.store.count_annotations(), "training": self.trainer.busy, "last_training_error": self.trainer.last_error,
             "annotations_not_fully_used": len(notes),

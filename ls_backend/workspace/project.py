@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import annotation_guidelines
+import templates
 from exports import kinds, labelstudio
 from exports.prediction import Prediction
 from exports.dialogue import Dialogue
@@ -146,8 +147,10 @@ def create_post_project(
         if with_predictions:
             task["predictions"] = [post_task.to_prediction(p, 1.0, with_predictions)]
         tasks.append(task)
+    with_images = any(t["data"]["images"] for t in tasks)  # posts without any image get the config without the images column
     return _create_and_import(
-        client, title=title, description="MCR Studio: named entities in multi-image posts", label_config=kind.labeling_config(),
+        client, title=title, description="MCR Studio: named entities in multi-image posts",
+        label_config=kind.labeling_config() if with_images else templates.ner_config(images=False),
         instructions=annotation_guidelines.instructions_html(kind.guidelines), annotators=ANNOTATORS_PER_POST, tasks=tasks, warnings=[],
         view=POST_VIEW, storage_root=image_root, storage_title="MCR Studio post images", with_predictions=with_predictions,
         ml_backend=ml_backend, base_url=base_url, progress=progress)

@@ -11,6 +11,7 @@ from exports.bio import parse_bio
 from exports.cli import main as exports_main
 from exports.labelstudio import LabelStudioFormatError
 from exports.labelstudio import post as post_task
+from exports.posts import Entity, Post
 from tests.conftest import SHARED
 
 DEV = SHARED / "data" / "cmner" / "dev.txt"
@@ -85,3 +86,19 @@ def test_the_posts_jsonl_carries_image_paths_and_comes_back(tmp_path):
     (tmp_path / "bad.jsonl").write_text((tmp_path / "p.jsonl").read_text(encoding="utf-8") + '{"id": "c", "tokens": ["x"], "entities": [[0, 5, "PER"]]}\n')
     assert exports_main(["posts", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "back.txt")]) == 1  # the bad line is reported
     assert (tmp_path / "back.txt").read_text(encoding="utf-8") == "WID:a\n王\tB-PER\n一\tI-PER\n博\tI-PER\n\nWID:b\n在\tO\n\n"
+
+
+
+def test_the_post_template_without_images_is_valid_and_recognised():
+    """Label Studio's editor does not load a task whose image list is empty: posts without images get a config without
+    the images column (the live interactive post test opens such a post)."""
+    from label_studio_sdk.label_interface import LabelInterface
+
+    from exports import kinds
+
+    xml = templates.ner_config(images=False)
+    assert "Image" not in xml and 'name="entity"' in xml and 'name="text"' in xml
+    assert kinds.of_config(xml).name == "ner"
+    post = Post("x1", tuple("北京欢迎你"), (Entity(0, 2, "LOC"),))
+    task = post_task.to_task(post)
+    assert LabelInterface(xml).validate_prediction({"result": task["annotations"][0]["result"]}, return_errors=True) == []
