@@ -41,6 +41,7 @@ test: $(STAMP) sysdeps
 bench: $(STAMP)
 	$(PY) bench/exports_bench.py
 	$(PY) bench/backend_bench.py
+	$(PY) bench/assist_bench.py
 	$(PY) bench/agreement_bench.py
 	$(PY) bench/video_bench.py
 	$(PY) bench/text_bench.py

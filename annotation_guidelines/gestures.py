@@ -16,6 +16,10 @@ simulator read. A gesture is one key press, one click or one drag; the annotator
 | add an entity (posts) | 2 | press its type (1-4), drag |
 | delete a proposed entity | 2 | select it, Backspace |
 | retype a proposed entity | 2 | select it, press the right type |
+
+With Auto-Annotation on (an interactive backend), marking a mention or an entity costs what adding it costs; what the
+backend adds back costs nothing (Label Studio accepts text suggestions at once), and deleting a wrong one costs a
+delete (``ls-backend simulate --interactive`` counts it so).
 """
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 def test_both_languages_teach_the_gestures_that_work_and_link_existing_screenshots():
     for lang, _ in G.LANGUAGES:
         text = G.guidelines(lang)
-        assert "Toggle Interpolation" in text and "Backspace" in text and "Escape" in text
+        assert "Toggle Interpolation" in text and "Backspace" in text and "Escape" in text and "Auto-Annotation" in text
         links = re.findall(r"\]\((\.\./docs/[^)]+)\)", text)
-        assert len(links) == 7
+        assert len(links) == 8  # the annotator's day (7) and Auto-Annotation (1)
         for link in links:  # the screenshots the browser test took
             assert (REPO / "annotation_guidelines" / link).resolve().is_file(), link
 
