@@ -84,3 +84,25 @@ def test_a_file_without_gold_is_refused(tmp_path, caplog):
     untagged.write_bytes(format_bio([Post(p.id, p.tokens) for p in posts[:3]], layout).encode("utf-8"))
     assert ls_main(["simulate", "--task", "ner", "--data", str(untagged)]) == 2
     assert "no post has an entity" in caplog.text
+
+
+def test_auto_annotation_is_counted_mark_by_mark(tmp_path, capsys):
+    """A nickname the model proposes nowhere, twice in one dialogue: without Auto-Annotation both mentions are added
+    (2 + 2 gestures); with it the first is marked (2) and the second comes back from /predict (0)."""
+    from exports import release
+    from exports.dialogue import make_dialogue
+
+    first = "今天又是想小土豆的一天"
+    at, second = first.index("小土豆"), len(first)
+    gold = make_dialogue("nick-1", [("A", first), ("B", "小土豆冲冲冲")], [(((at, at + 2), (second, second + 2)), "none")])
+    data = tmp_path / "gold.jsonl"
+    data.write_text(release.to_line(gold) + "\n", encoding="utf-8")
+    out = tmp_path / "s.json"
+    assert ls_main(["simulate", "--data", str(data), "--interactive", "--shuffles", "100", "--csv", str(tmp_path / "s.csv"),
+                    "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "interactive - frozen" in printed and "1 marks answered with 1 proposed regions" in printed
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["second"] == "interactive" and summary["interactive"] == {"marks": 1, "proposed": 1}
+    assert (summary["all"]["frozen"]["scratch"], summary["all"]["frozen"]["gestures"], summary["all"]["learning"]["gestures"]) == (4, 4, 2)
+    assert {r["campaign"] for r in _rows(tmp_path / "s.csv")} == {"frozen", "interactive"}
