@@ -56,7 +56,8 @@ def render(m: dict[str, Any]) -> str:
         f"model version   {m['model_version']}{'  (training now)' if m.get('training') else ''}",
         f"predictions     {m.get('predictions', 0)} ({m.get('cache_hits', 0)} from the cache, {m.get('task_errors', 0)} task errors);"
         f" latency p50 {lat.get('p50')} ms, p95 {lat.get('p95')} ms",
-        f"annotations     {m.get('annotations', 0)} received; {m.get('annotations_not_fully_used', 0)} not fully used for training",
+        f"annotations     {m.get('annotations', 0)} received; {m.get('annotations_not_fully_used', 0)} not fully used for training;"
+        f" {m.get('annotations_by_catch_up', 0)} came by catch-up (read from Label Studio: no webhook brought them)",
     ]
     for note in m.get("left_out_of_training", []):
         head = f"  annotation {note['annotation']} (task {note['task']}, {note['doc_key']})"

@@ -130,10 +130,12 @@ def prepare(client: Any, media_root: Path, base_url: str, ml_backend: str | None
     return result.id, True
 
 
-def start_backend(directory: Path, host: str, port: int) -> tuple[subprocess.Popen, str]:
-    """``ls-backend start`` for the demo (its data under ``directory/backend``); waits until it answers."""
+def start_backend(directory: Path, host: str, port: int, label_studio: tuple[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """``ls-backend start`` for the demo (its data under ``directory/backend``); waits until it answers. With
+    ``label_studio`` (URL, token) the backend reads annotations no webhook brought before it trains (catch-up)."""
+    env = {"LABEL_STUDIO_URL": label_studio[0], "LABEL_STUDIO_API_KEY": label_studio[1]} if label_studio else None
     try:
-        return backend_server.launch(directory / "backend", host, port, directory / "backend" / "ls-backend.log")
+        return backend_server.launch(directory / "backend", host, port, directory / "backend" / "ls-backend.log", env=env)
     except backend_server.BackendError as exc:
         raise LabelStudioError(str(exc)) from None
 
@@ -173,7 +175,7 @@ def run(directory: Path, host: str, port: int, backend_port: int = DEFAULT_BACKE
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in stoppers}
     backend = None
     try:
-        backend, backend_url = start_backend(directory, host, backend_port)
+        backend, backend_url = start_backend(directory, host, backend_port, (f"http://{host}:{port}", creds["token"]))
         log.info("ML backend up at %s", backend_url)
         server.start()
         client = LabelStudio(base_url=server.url, api_key=server.token)

@@ -60,6 +60,7 @@ class ReceivedAnnotation(Base):
     result: Mapped[list] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(20), default="coref", server_default="coref", index=True)  # the task kind
     document: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # the kind's artifact as JSON; None: nothing usable
+    source: Mapped[str] = mapped_column(String(20), default="webhook", server_default="webhook")  # "webhook" or "catch-up"
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
@@ -264,7 +265,7 @@ class Store:
 
     # -- annotations ------------------------------------------------------------------
     def upsert_annotation(self, ls_id: int, task_id: int | None, project_id: int | None, task_data: dict, result: list, *,
-                          kind: str = "coref", key: str | None = None, document: dict | None = None) -> None:
+                          kind: str = "coref", key: str | None = None, document: dict | None = None, source: str = "webhook") -> None:
         """Store an annotation: its task kind, the kind's artifact read from it (``document``; None when nothing of it
         is usable), under the document's ``key``; the raw task data and result are kept beside them."""
         key = key if key is not None else task_data.get("doc_key")
@@ -272,10 +273,22 @@ class Store:
             row = s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id)).first()
             if row is None:
                 s.add(ReceivedAnnotation(ls_annotation_id=ls_id, task_id=task_id, project_id=project_id, doc_key=key, task_data=task_data,
-                                         result=result, kind=kind, document=document))
+                                         result=result, kind=kind, document=document, source=source))
             else:
                 row.task_data, row.result, row.deleted, row.updated_at = task_data, result, False, _now()
-                row.kind, row.document, row.doc_key = kind, document, key
+                row.kind, row.document, row.doc_key, row.source = kind, document, key, source
+
+    def annotation(self, ls_id: int) -> ReceivedAnnotation | None:
+        """The stored annotation of a Label Studio id (deleted ones too), or None."""
+        with self.session() as s:
+            return s.scalars(select(ReceivedAnnotation).where(ReceivedAnnotation.ls_annotation_id == ls_id)).first()
+
+    def count_by_source(self) -> dict[str, int]:
+        """Live annotations by where they came from (``webhook``, ``catch-up``)."""
+        with self.session() as s:
+            rows = s.execute(select(ReceivedAnnotation.source, func.count()).where(ReceivedAnnotation.deleted.is_(False))
+                             .group_by(ReceivedAnnotation.source)).all()
+        return {source: n for source, n in rows}
 
     def delete_annotation(self, ls_id: int) -> bool:
         with self.session() as s:

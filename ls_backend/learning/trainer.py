@@ -106,6 +106,20 @@ class Trainer:
         merged = [d for d in base if kind.data.key(d) not in by_key] + list(by_key.values())
         return merged, titles, len(by_key)
 
+    def catch_up(self):
+        """Read the annotations no webhook brought from Label Studio (``learning/catchup.py``), when the backend knows
+        Label Studio's URL and key; Label Studio being away only delays them (logged, nothing changed)."""
+        from exports.io import InputError
+        from ls_backend.learning.catchup import catch_up
+
+        try:
+            return catch_up(self.config, self.store)
+        except InputError as exc:
+            log.warning("catch-up skipped: %s", exc)
+        except Exception as exc:  # noqa: BLE001 -- Label Studio's API failing mid-way must not stop training
+            log.warning("catch-up stopped: %s: %s", type(exc).__name__, exc)
+        return None
+
     def retrain(self) -> str:
         """Train new versions now (in this process) and activate them: every task kind with annotations (the default
         kind when none has any); returns the default kind's version, else the one trained. One run at a time."""
@@ -114,6 +128,7 @@ class Trainer:
         with FileLock(str(self.config.data_dir / "training.lock")):
             self.store.set_training_owner(me())
             try:
+                self.catch_up()
                 annotated = {k.data.name: self.annotated(k) for k in every_kind()}
                 due = [k for k in every_kind() if annotated[k.data.name]] or [backend_kind(kinds.DEFAULT)]
                 versions = {k.data.name: self._retrain(k, annotated[k.data.name]) for k in due}
@@ -204,6 +219,9 @@ def main() -> int:
     trainer = Trainer.from_config(config, store)
     for registry in trainer.registries.values():
         registry.register_initial()
+    report = trainer.catch_up()  # what came while no backend was listening
+    if report is not None and report.changed:
+        trainer.request(immediate=True)  # learned from now (a debounced request would postpone a run already due)
     try:
         trainer.serve_forever(idle, parent or os.getppid())
     except KeyboardInterrupt:

@@ -105,7 +105,8 @@ class Backend:
             "predictions": counts["predictions"], "cache_hits": counts["cache_hits"], "task_errors": counts["task_errors"],
             "assists": counts["assists"],
             "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
-            "annotations": self.store.count_annotations(), "training": self.trainer.busy, "last_training_error": self.trainer.last_error,
+            "annotations": self.store.count_annotations(), "annotations_by_catch_up": self.store.count_by_source().get("catch-up", 0),
+            "training": self.trainer.busy, "last_training_error": self.trainer.last_error,
             "annotations_not_fully_used": len(notes),
             "left_out_of_training": [
                 {"annotation": n.ls_annotation_id, "task": n.task_id, "doc_key": n.doc_key, "usable": n.usable, "left_out": list(n.dropped)}

@@ -40,7 +40,7 @@ def test_a_store_made_before_migrations_is_upgraded_and_keeps_its_data(tmp_path,
     tables = set(inspect(store.engine).get_table_names())
     assert {"training_state", "alembic_version", "model_versions", "annotations", "gallery"} <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrate(store.engine) == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrate(store.engine) == "0005"
     assert [v.version for v in store.versions()] == ["text-old"] and store.count_annotations() == 1  # nothing lost
     backend = Backend(Config(data_dir=tmp_path / "b", database_url=url))  # and the backend runs on it
     assert backend.version != "text-old" and [v.version for v in store.versions()][0] == "text-old"

@@ -23,9 +23,10 @@ class RunningBackend:
 
 
 @contextmanager
-def running_backend(data_dir: Path, debounce: float = 1.0) -> Iterator[RunningBackend]:
-    """The backend on ``data_dir`` (log: ``data_dir/backend.log``), retraining ``debounce`` s after an annotation."""
-    proc, url = server.launch(data_dir, "127.0.0.1", free_port(), data_dir / "backend.log", env={"MCR_RETRAIN_DEBOUNCE": str(debounce)})
+def running_backend(data_dir: Path, debounce: float = 1.0, env: dict[str, str] | None = None) -> Iterator[RunningBackend]:
+    """The backend on ``data_dir`` (log: ``data_dir/backend.log``), retraining ``debounce`` s after an annotation; ``env``:
+    more of its environment (e.g. ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY`` for catch-up)."""
+    proc, url = server.launch(data_dir, "127.0.0.1", free_port(), data_dir / "backend.log", env={"MCR_RETRAIN_DEBOUNCE": str(debounce), **(env or {})})
     try:
         yield RunningBackend(url, data_dir)
     finally:

@@ -1,0 +1,117 @@
+"""Catch-up: the annotations Label Studio holds that no webhook brought.
+
+Label Studio sends each annotation to ``/webhook`` once and does not retry: one submitted while the backend was
+restarting, or imported with the tasks, would never reach training. When the backend knows Label Studio's URL and
+key (``Config.label_studio()``: ``label_studio_url`` / ``label_studio_api_key``, ``LABEL_STUDIO_URL`` /
+``LABEL_STUDIO_API_KEY``), :func:`catch_up` reads every project that uses one of our templates (its labeling config
+has a task kind's tags) page by page, stores each annotation it has not seen or that changed (read into its kind's
+document, as the webhook does), and marks deleted the stored annotations of those projects that Label Studio no
+longer has. Annotations are keyed by Label Studio's id, so a webhook and a catch-up of the same annotation count once.
+
+The trainer runs it at its start and before every training run; ``ls-backend status`` says how many annotations
+came this way.
+"""
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from exports import kinds
+from ls_backend.infra.config import Config
+from ls_backend.infra.store import Store
+
+log = logging.getLogger(__name__)
+
+#: ``ReceivedAnnotation.source`` of what a catch-up stored
+SOURCE = "catch-up"
+
+
+@dataclass
+class CatchUpReport:
+    projects: list[int] = field(default_factory=list)
+    stored: int = 0  # new or changed annotations stored
+    unchanged: int = 0
+    deleted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.stored or self.deleted)
+
+    def __str__(self) -> str:
+        return (f"catch-up: {len(self.projects)} project(s), {self.stored} annotation(s) stored, {self.deleted} marked deleted, "
+                f"{self.unchanged} already there" + (f"; {len(self.problems)} problem(s)" if self.problems else ""))
+
+
+def _plain(obj: Any) -> dict:
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    return dict(obj)
+
+
+def our_kind(label_config: Any) -> kinds.TaskKind | None:
+    """The task kind of a project's labeling config when it has all that kind's tags (one of our templates), else None."""
+    if not isinstance(label_config, str) or not label_config.strip():
+        return None
+    try:
+        root = ET.fromstring(label_config)
+    except ET.ParseError:
+        return None
+    tags = {(el.tag, el.attrib.get("name")) for el in root.iter()}
+    kind = kinds.of_config(label_config)
+    return kind if all(t in tags for t in kind.required_tags) else None
+
+
+def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport | None:
+    """Bring the store level with Label Studio; None when the backend has no Label Studio connection configured.
+
+    Raises:
+        InputError: Label Studio does not answer, or refuses the key (the caller logs it; nothing was changed).
+    """
+    from exports.io.label_studio import connect, every
+
+    if client is None:
+        if not (config.label_studio_url and config.label_studio_api_key):
+            return None
+        client = connect(config.label_studio_url, config.label_studio_api_key, timeout=60)
+    report = CatchUpReport()
+    for project in every(client.projects.list):
+        project = _plain(project)
+        kind = our_kind(project.get("label_config"))
+        if kind is None:
+            continue
+        pid = project["id"]
+        report.projects.append(pid)
+        seen: set[int] = set()
+        for task in every(client.tasks.list, project=pid, fields="all"):
+            task = _plain(task)
+            task_kind = kinds.of_request(project.get("label_config"), task)
+            for ann in task.get("annotations") or []:
+                ann = _plain(ann)
+                aid = ann.get("id")
+                if not isinstance(aid, int) or ann.get("was_cancelled"):
+                    continue
+                seen.add(aid)
+                result = ann.get("result") or []
+                row = store.annotation(aid)
+                if row is not None and not row.deleted and row.result == result:
+                    report.unchanged += 1
+                    continue
+                document, dropped = task_kind.read_annotation(task, result)
+                key = task_kind.key(task_kind.document_from_json(document)) if document is not None else (task.get("data") or {}).get("doc_key")
+                store.upsert_annotation(aid, task.get("id"), pid, task.get("data") or {}, result, kind=task_kind.name, key=key,
+                                        document=document, source=SOURCE)
+                store.set_annotation_note(aid, task.get("id"), key, document is not None, dropped)
+                if document is None:
+                    report.problems.append(f"project {pid}, annotation {aid}: {'; '.join(dropped)}")
+                report.stored += 1
+        for row in store.live_annotations(pid):
+            if row.ls_annotation_id not in seen:
+                report.deleted += store.delete_annotation(row.ls_annotation_id)
+    if report.changed or report.problems:
+        log.info("%s", report)
+    return report
