@@ -190,9 +190,18 @@ def from_record(record: Any) -> Dialogue:
         raise fail(_field_of(exc), _strip_field(exc)) from None
 
 
+def parse_json(text: str) -> Any:
+    """``json.loads``, with JSON nested too deeply for Python's parser reported as malformed JSON (a
+    ``json.JSONDecodeError``, as every reader already handles) instead of a ``RecursionError``."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def loads(line: str) -> Dialogue:
     """Parse one release JSONL line."""
-    return from_record(json.loads(line))
+    return from_record(parse_json(line))
 
 
 # -- writing -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exports.dialogue import is_entity_label, label_numbers
-from exports.release import CELEBRITY_KEYS, LABEL_KEYS, ReleaseFormatError, from_record
+from exports.release import CELEBRITY_KEYS, LABEL_KEYS, ReleaseFormatError, from_record, parse_json
 
 REQUIRED = ("doc_key", "sentences", "clusters")
 
@@ -189,7 +189,7 @@ def check_lines(lines: Iterable[str], frame_size: tuple[int, int] | None = None)
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except json.JSONDecodeError as exc:
             yield Problem("?", "json", f"malformed JSON: {exc.msg} at column {exc.colno}", lineno)
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -84,19 +85,20 @@ def broken_bio(draw) -> bytes:
     return b"\n\n".join(posts) + b"\n"
 
 
-def _check(rc: int, out: Path, messages: str, source: Path) -> None:
+def _check(rc: int, out: Path, messages: str, source: Path, also: Path | None = None) -> None:
+    """``also``: another input the problems may be about (the video directory of ``faces``)."""
     assert rc in (0, 1, 2), rc
     if rc == 2:
         assert not out.exists() or out.stat().st_size == 0 or out.is_dir(), f"exit 2 left {out} behind"
     if rc:
-        assert str(source) in messages or source.name in messages, messages[-2000:]
+        assert (also is not None and str(also) in messages) or str(source) in messages or source.name in messages or re.search(rf"\b{re.escape(source.stem)}\b", messages), messages[-2000:]  # report names an annotator by its file stem
 
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 @FUZZ
-@given(data=broken_release(), command=st.sampled_from(["validate", "conll", "to-labelstudio", "split"]))
+@given(data=broken_release(), command=st.sampled_from(["validate", "conll", "to-labelstudio", "split", "faces", "adjudicate"]))
 def test_exports_commands_on_broken_release_files(tmp_path_factory, caplog, capsys, data, command):
     tmp = tmp_path_factory.mktemp("x")
     src = tmp / "broken.jsonl"
@@ -107,14 +109,21 @@ def test_exports_commands_on_broken_release_files(tmp_path_factory, caplog, caps
         args = {"validate": ["validate", str(src)], "conll": ["conll", str(src), "--out", str(out)],
                 "to-labelstudio": ["to-labelstudio", str(src), "--out", str(out)],
                 "split": ["split", "--annotations", str(src), "--split", str(SHARED / "data" / "tiktalkcoref" / "split.jsonl"),
-                          "--titles", str(SHARED / "data" / "tiktalkcoref" / "video_titles.jsonl"), "--out", str(out)]}[command]
-        rc = exports_main(args)
+                          "--titles", str(SHARED / "data" / "tiktalkcoref" / "video_titles.jsonl"), "--out", str(out)],
+                "faces": ["faces", str(src), "--video-root", str(tmp), "--out", str(out)]}.get(command)
+        if command == "adjudicate":  # without Label Studio: the campaign record only
+            good = tmp / "good.jsonl"
+            good.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+            rc = agreement_main(["adjudicate", str(good), str(src), "--state", str(out)])
+            out = out / "gold.jsonl"  # adjudicate writes its record into the state directory, no output file
+        else:
+            rc = exports_main(args)
     printed = capsys.readouterr()
-    _check(rc, out, caplog.text + printed.out + printed.err, src)
+    _check(rc, out, caplog.text + printed.out + printed.err, src, also=tmp if command in ("faces", "adjudicate") else None)
 
 
 @FUZZ
-@given(data=broken_bio(), command=st.sampled_from(["validate", "to-labelstudio", "posts"]))
+@given(data=broken_bio(), command=st.sampled_from(["validate", "to-labelstudio", "posts", "report", "compare", "from-bio"]))
 def test_exports_commands_on_broken_bio_files(tmp_path_factory, caplog, capsys, data, command):
     tmp = tmp_path_factory.mktemp("x")
     src = tmp / "broken.txt"
@@ -122,9 +131,20 @@ def test_exports_commands_on_broken_bio_files(tmp_path_factory, caplog, capsys, 
     out = tmp / "out.json"
     caplog.clear()
     with caplog.at_level(logging.INFO):
-        args = {"validate": ["validate", str(src), "--task", "ner"], "to-labelstudio": ["to-labelstudio", str(src), "--task", "ner", "--out", str(out)],
-                "posts": ["posts", str(src), "--out", str(tmp / "out.jsonl")]}[command]
-        rc = exports_main(args)
+        good = tmp / "good.txt"
+        good.write_text("\n\n".join(POSTS) + "\n", encoding="utf-8")
+        if command == "report":
+            rc = agreement_main(["report", "--task", "ner", str(good), str(src), "--json", str(out)])
+        elif command == "compare":
+            rc = agreement_main(["compare", "--task", "ner", str(good), str(good), str(src), "--shuffles", "20", "--json", str(out)])
+        elif command == "from-bio":  # a posts JSONL written from it, read back
+            rc = exports_main(["posts", str(src), "--out", str(tmp / "p.jsonl")])
+            if (tmp / "p.jsonl").exists():
+                rc = max(rc, exports_main(["posts", str(tmp / "p.jsonl"), "--out", str(out)]))
+        else:
+            args = {"validate": ["validate", str(src), "--task", "ner"], "to-labelstudio": ["to-labelstudio", str(src), "--task", "ner", "--out", str(out)],
+                    "posts": ["posts", str(src), "--out", str(tmp / "out.jsonl")]}[command]
+            rc = exports_main(args)
     printed = capsys.readouterr()
     _check(rc, tmp / "out.jsonl" if command == "posts" else out, caplog.text + printed.out + printed.err, src)
 

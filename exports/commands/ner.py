@@ -145,6 +145,8 @@ def convert(args: argparse.Namespace) -> int:
         log.info("wrote %d posts to %s", len(posts), dst)
         return 1 if report.problems else 0
     posts, _, problems = _read(str(src))
+    for p in problems:
+        log.warning("%s: %s", src, p)
     root = Path(args.image_root) if args.image_root else None
     lines = []
     for post in posts:

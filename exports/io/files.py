@@ -98,7 +98,7 @@ def read_task_list(path: str | Path) -> list[Any]:
 def read_json(path: str | Path) -> Any:
     text = "\n".join(read_text_lines(path))
     try:
-        return json.loads(text)
+        return release.parse_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg} at column {exc.colno}") from None
 
@@ -109,7 +109,7 @@ def read_jsonl_records(path: str | Path, report: ReadReport, json_prefix: str = 
         if not line.strip():
             continue
         try:
-            yield lineno, json.loads(line)
+            yield lineno, release.parse_json(line)
         except json.JSONDecodeError as exc:
             report.add(lineno, f"{json_prefix}malformed JSON: {exc.msg} at column {exc.colno}")
 
