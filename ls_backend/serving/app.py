@@ -13,6 +13,7 @@ import hmac
 import logging
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from exports import kinds
@@ -24,6 +25,8 @@ from ls_backend.serving.protocol import BadRequest
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ml", __name__)
+#: seconds a client is asked to wait when the store's database does not answer
+STORE_RETRY_AFTER = 5
 
 
 def create_app(config: Config | None = None, backend: Backend | None = None, *, own_trainer: bool = True) -> Flask:
@@ -41,6 +44,17 @@ def create_app(config: Config | None = None, backend: Backend | None = None, *, 
         messages = {413: f"request body larger than {config.max_request_bytes} bytes", 404: f"no route {request.path}",
                     405: f"{request.method} is not allowed on {request.path}"}
         return jsonify(error=messages.get(exc.code or 500, exc.description)), exc.code
+
+    @app.errorhandler(DBAPIError)
+    def _store_away(exc: DBAPIError):
+        """The store's database is not answering (restarting, unreachable): a 503 with Retry-After, never a traceback;
+        nothing of the request was stored, and the next request after it is back works without a restart."""
+        log.warning("the store's database is not answering on %s: %s", request.path, type(exc.orig).__name__ if exc.orig else exc)
+        resp = jsonify(error=f"the backend's store is not answering ({type(exc.orig).__name__ if exc.orig else type(exc).__name__}); "
+                             f"nothing was stored, try again in {STORE_RETRY_AFTER} s")
+        resp.status_code = 503
+        resp.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -37,6 +37,13 @@ def postgres_server() -> Iterator[str]:
     """Yield the URL of a new database ``mcr`` (user ``mcr``, no password, 127.0.0.1 only); the server and its
     files are gone afterwards. Its directory is a fresh one under the system temp dir (pytest's are private to
     root, and PostgreSQL will not run as root)."""
+    with controlled_postgres() as (url, _control):
+        yield url
+
+
+@contextmanager
+def controlled_postgres() -> Iterator[tuple[str, object]]:
+    """As :func:`postgres_server`, and ``control(action)`` to ``"stop"`` or ``"start"`` the server (an outage)."""
     root = Path(tempfile.mkdtemp(prefix="mcr-postgres-"))
     data, sockets = root / "pgdata", root / "sock"
     sockets.mkdir(exist_ok=True)
@@ -49,10 +56,17 @@ def postgres_server() -> Iterator[str]:
     log = root / "postgres.log"
     subprocess.run(_as_owner([_tool("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start",
                               "-o", f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c max_connections=100"]), check=True, capture_output=True)
+    def control(action: str) -> None:
+        if action == "stop":
+            subprocess.run(_as_owner([_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]), check=True, capture_output=True)
+        else:
+            subprocess.run(_as_owner([_tool("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start",
+                                      "-o", f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c max_connections=100"]), check=True, capture_output=True)
+
     try:
         url = f"postgresql://mcr@127.0.0.1:{port}/postgres"
         _create_database(url, "mcr")
-        yield f"postgresql://mcr@127.0.0.1:{port}/mcr"
+        yield f"postgresql://mcr@127.0.0.1:{port}/mcr", control
     finally:
         subprocess.run(_as_owner([_tool("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
