@@ -50,6 +50,13 @@ def describe_api_error(exc: Exception) -> str:
     return f"{name}: {exc}"
 
 
+def unreachable(exc: Exception) -> bool:
+    """Whether an SDK / HTTP error means Label Studio stopped answering (not: refused one request)."""
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    return bool(names & {"ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "ReadError", "ConnectionError"}) \
+        or getattr(exc, "status_code", None) in (502, 503, 504)
+
+
 def connect(url: str, api_key: str, timeout: float = 120) -> Any:
     """A ``label_studio_sdk.LabelStudio`` client whose URL and key were checked.
 

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 import templates as T
 from exports import kinds
-from exports.io.label_studio import connect, describe_api_error, every
+from exports.io.label_studio import connect, describe_api_error, every, unreachable
 from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.kinds import backend_kind
@@ -81,6 +81,12 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
         except Exception as exc:  # one task's upload problem must not stop the others
             log.error("task %s: upload failed: %s", tid, describe_api_error(exc))
             errors += 1
+            if unreachable(exc):  # Label Studio went away: the rest would fail the same way, slowly
+                left = len(tasks) - i - 1
+                log.error("project %d: Label Studio stopped answering at task %s; %d task(s) not uploaded. Run `ls-backend preannotate` "
+                          "again when it is back: it skips the tasks that have their prediction and goes on from there", project, tid, left)
+                errors += left
+                break
     log.info("project %d: %d predictions uploaded, %d already there, %d task errors, %d videos failed (see above)",
              project, uploaded, skipped, errors, failed)
     return 1 if failed or errors else 0
