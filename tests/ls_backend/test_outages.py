@@ -20,6 +20,31 @@ def _event(line: str, ann_id: int) -> dict:
             "annotation": {"id": ann_id, "result": labelstudio.to_result(d)}}
 
 
+def _under_load(app, release_lines, restart) -> list[int]:
+    """Statuses of /predict requests sent by 4 threads while ``restart`` stops and starts the database (bounded: at most
+    400 requests, each with a 30 s timeout on the test client's side)."""
+    import threading
+    import time as _time
+    from concurrent.futures import ThreadPoolExecutor
+
+    done = threading.Event()
+    tasks = [{"id": 100 + i, "data": labelstudio.to_task(release.loads(line), annotation=False)["data"]} for i, line in enumerate(release_lines[10:30])]
+
+    def send(k: int) -> list[int]:
+        client, out = app.test_client(), []
+        while not done.is_set() and len(out) < 100:
+            out.append(client.post("/predict", json={"tasks": [tasks[(k + len(out)) % len(tasks)]]}).status_code)
+        return out
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(send, k) for k in range(4)]
+        _time.sleep(0.5)
+        restart()
+        _time.sleep(0.5)
+        done.set()
+        return [s for f in futures for s in f.result(timeout=60)]
+
+
 def test_the_store_restarting_gets_503s_then_the_backend_recovers_without_a_restart(tmp_path, release_lines):
     from tests.support.postgres import available, controlled_postgres
 
@@ -32,6 +57,8 @@ def test_the_store_restarting_gets_503s_then_the_backend_recovers_without_a_rest
         task = {"id": 1, "data": labelstudio.to_task(release.loads(release_lines[0]), annotation=False)["data"]}
         assert client.post("/predict", json={"tasks": [task], "label_config": templates.labeling_config()}).status_code == 200
         assert client.post("/webhook", json=_event(release_lines[1], 11)).status_code == 200
+        statuses = _under_load(create_app(config, backend), release_lines, lambda: (control("stop"), control("start")))
+        assert statuses and set(statuses) <= {200, 503} and 503 in statuses, sorted(set(statuses))  # never a 500 or a hang
         control("stop")  # the database goes away
         try:
             for path, body in (("/predict", {"tasks": [{"id": 2, "data": labelstudio.to_task(release.loads(release_lines[2]), annotation=False)["data"]}]}),
