@@ -66,6 +66,14 @@ class ReceivedAnnotation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class KnownProject(Base):
+    """A Label Studio project this backend is connected to (it sent /setup, /predict or a webhook): catch-up reads these."""
+
+    __tablename__ = "known_projects"
+    project_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
 class AnnotationNote(Base):
     """What training cannot use of a received annotation: the parts left out, or why none of it is usable.
     Shown in ``/metrics`` and by ``ls-backend status`` (never only in a log)."""
@@ -277,6 +285,22 @@ class Store:
             else:
                 row.task_data, row.result, row.deleted, row.updated_at = task_data, result, False, _now()
                 row.kind, row.document, row.doc_key, row.source = kind, document, key, source
+
+    def note_project(self, project_id: int) -> None:
+        """Remember a project this backend is connected to (once; several workers may race: the first wins)."""
+        try:
+            with self.session() as s:
+                if s.get(KnownProject, project_id) is None:
+                    s.add(KnownProject(project_id=project_id))
+        except IntegrityError:
+            pass
+
+    def known_projects(self) -> set[int]:
+        """The projects this backend was connected to, and those its stored annotations came from."""
+        with self.session() as s:
+            known = set(s.scalars(select(KnownProject.project_id)))
+            known |= {p for p in s.scalars(select(ReceivedAnnotation.project_id).distinct()) if p is not None}
+        return known
 
     def annotation(self, ls_id: int) -> ReceivedAnnotation | None:
         """The stored annotation of a Label Studio id (deleted ones too), or None."""

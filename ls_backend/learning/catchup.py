@@ -3,8 +3,8 @@
 Label Studio sends each annotation to ``/webhook`` once and does not retry: one submitted while the backend was
 restarting, or imported with the tasks, would never reach training. When the backend knows Label Studio's URL and
 key (``Config.label_studio()``: ``label_studio_url`` / ``label_studio_api_key``, ``LABEL_STUDIO_URL`` /
-``LABEL_STUDIO_API_KEY``), :func:`catch_up` reads every project that uses one of our templates (its labeling config
-has a task kind's tags) page by page, stores each annotation it has not seen or that changed (read into its kind's
+``LABEL_STUDIO_API_KEY``), :func:`catch_up` reads every project the backend is connected to (it sent ``/setup``,
+``/predict`` or a webhook; ``Store.known_projects``) that uses one of our templates, page by page, stores each annotation it has not seen or that changed (read into its kind's
 document, as the webhook does), and marks deleted the stored annotations of those projects that Label Studio no
 longer has. Annotations are keyed by Label Studio's id, so a webhook and a catch-up of the same annotation count once.
 
@@ -79,10 +79,11 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
             return None
         client = connect(config.label_studio_url, config.label_studio_api_key, timeout=60)
     report = CatchUpReport()
+    known = store.known_projects()
     for project in every(client.projects.list):
         project = _plain(project)
         kind = our_kind(project.get("label_config"))
-        if kind is None:
+        if kind is None or project.get("id") not in known:
             continue
         pid = project["id"]
         report.projects.append(pid)

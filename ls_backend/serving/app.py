@@ -68,6 +68,14 @@ def _backend() -> Backend:
     return current_app.extensions["mcr"]
 
 
+def _connected(project: int | None) -> None:
+    """Remember a project that talks to this backend (catch-up reads its annotations); once per process."""
+    seen = current_app.extensions.setdefault("mcr_projects", set())
+    if project is not None and project not in seen:
+        _backend().store.note_project(project)
+        seen.add(project)
+
+
 @bp.before_request
 def _basic_auth():
     config: Config = current_app.extensions["mcr_config"]
@@ -102,7 +110,9 @@ def health():
 
 @bp.post("/setup")
 def setup():
-    schema = protocol.setup_request(protocol.body(request.get_data()))
+    data = protocol.body(request.get_data())
+    schema = protocol.setup_request(data)
+    _connected(protocol.project_of(data))
     if schema is not None:
         protocol.check_label_config(schema, "setup")
         return jsonify(model_version=_backend().version_of(kinds.of_config(schema)))
@@ -116,6 +126,7 @@ def predict():
         protocol.check_label_config(req.label_config, "predict")
     tasks = req.tasks
     backend = _backend()
+    _connected(req.project)
     if req.context is not None:
         return _assist(req, backend)
     results, errors, versions = [], 0, []

@@ -160,6 +160,11 @@ def setup_request(data: dict[str, Any]) -> str | None:
     return schema if isinstance(schema, str) and schema.strip() else None
 
 
+def project_of(data: dict[str, Any]) -> int | None:
+    """The Label Studio project a request names (``"project": "<id>.<timestamp>"``), or None."""
+    return _project(data.get("project"))
+
+
 @dataclass(frozen=True)
 class IncomingAnnotation:
     """One annotation of a webhook event, read at the edge into its task kind's document."""

@@ -47,9 +47,14 @@ def test_annotations_that_no_webhook_brought_are_learned_from(ls_server, ls_clie
         project_id = int(out.getvalue().strip().splitlines()[-1])
         tasks = sorted(ls_client.tasks.list(project=project_id, fields="all"), key=lambda t: t.id)
         assert len(tasks) == 6 and all(len(t.annotations) == 1 for t in tasks)
+        other = tmp_path / "other.jsonl"  # a project of the same Label Studio that is not connected to this backend
+        other.write_text("\n".join(release_lines[220:223]) + "\n", encoding="utf-8")
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert ls_main(["project", "create", "--url", ls_server.url, "--api-key", ls_server.token, "--title", "not ours",
+                            "--from", str(other), "--with-annotations"]) == 0
         _post(backend.url + "/train", {})
         metrics = _wait(backend, lambda m: m["annotations"] == 6 and not m["training"] and m["training_runs"])
-        assert metrics["annotations"] == 6 and metrics["annotations_by_catch_up"] == 6
+        assert metrics["annotations"] == 6 and metrics["annotations_by_catch_up"] == 6  # the other project's 3 are not ours
         assert metrics["training_runs"][-1]["annotations"] == 6  # the run trained on all of them
     # the backend is stopped: an annotation submitted now reaches no webhook
     d = release.loads(release_lines[206])
