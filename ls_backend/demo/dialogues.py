@@ -135,7 +135,7 @@ def run(out: Path) -> int:
     print(f"  round trip         : {same}/{len(lines)} release lines byte-identical after Label Studio")
     print(f"  CoNLL-2012         : {out / 'demo.conll'}")
     print(f"  release + split    : {out / 'demo.release.jsonl'}, {out / 'split'}/")
-    print("Label Studio, the ML backend and the demo videos come with the workspace and backend issues.")
+    print("`make demo` runs Label Studio, the ML backend and the demo videos with these dialogues.")
     return 0 if not problems and not invalid and same == len(lines) else 1
 
 
