@@ -13,19 +13,16 @@ the task opened.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import templates  # noqa: E402
-from bench.backend_data import pct, splits  # noqa: E402
+from bench.backend_data import pct, post, splits  # noqa: E402
 from exports.bio import read_bio  # noqa: E402
 from exports.labelstudio import post as post_task  # noqa: E402
 from exports.labelstudio.marks import dialogue_regions, post_regions  # noqa: E402
@@ -34,14 +31,6 @@ from ls_backend.workspace.server import free_port  # noqa: E402
 
 LS_TIMEOUT = 100.0  # seconds: Label Studio 1.23's ML_TIMEOUT_PREDICT, which its interactive route uses
 AT_ONCE = 0.3  # seconds
-
-
-def post(url: str, body: dict) -> tuple[float, dict]:
-    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode(), headers={"Content-Type": "application/json"})
-    t = time.perf_counter()
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        data = json.loads(resp.read())
-    return time.perf_counter() - t, data
 
 
 def main() -> None:

@@ -27,19 +27,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.backend_data import pct, splits  # noqa: E402
+from bench.backend_data import pct, post, splits  # noqa: E402
 from exports.io import read_titles
 from ls_backend.pipeline.text.model import TextModel, train  # noqa: E402
 from ls_backend.serving import server  # noqa: E402
 from ls_backend.workspace.server import free_port  # noqa: E402
-
-
-def post(url: str, body: dict) -> tuple[float, dict]:
-    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode(), headers={"Content-Type": "application/json"})
-    t = time.perf_counter()
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        data = json.loads(resp.read())
-    return time.perf_counter() - t, data
 
 
 def get(url: str) -> dict:

@@ -1,5 +1,9 @@
-"""What the backend benchmarks share: the shared dialogues as Label Studio tasks, and percentiles."""
+"""What the backend benchmarks share: the shared dialogues as Label Studio tasks, a timed POST, and percentiles."""
 from __future__ import annotations
+
+import json
+import time
+import urllib.request
 
 from dataclasses import replace
 from pathlib import Path
@@ -26,3 +30,12 @@ def pct(values: list[float], q: float) -> float:
     """The q-quantile of seconds, in milliseconds."""
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] * 1000
+
+
+def post(url: str, body: dict) -> tuple[float, dict]:
+    """POST JSON; (seconds it took, the JSON answer)."""
+    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode(), headers={"Content-Type": "application/json"})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        data = json.loads(resp.read())
+    return time.perf_counter() - t, data

@@ -50,6 +50,15 @@ def describe_api_error(exc: Exception) -> str:
     return f"{name}: {exc}"
 
 
+def plain(obj: Any) -> dict:
+    """An SDK object (a pydantic model) or a dict as a plain dict (what the readers of tasks take)."""
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    return dict(obj)
+
+
 def unreachable(exc: Exception) -> bool:
     """Whether an SDK / HTTP error means Label Studio stopped answering (not: refused one request)."""
     names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}

@@ -54,8 +54,8 @@ class TaskKind(Protocol):
     def check_result(self, task: Any, result: Any) -> None:
         """Raises ``LabelStudioFormatError`` when an annotation's result does not fit the template."""
 
-    def read_annotation(self, task: Any, result: Any) -> tuple[dict[str, Any] | None, list[str]]:
-        """An annotation as training will use it: ``(the document's JSON or None, what is left out of it)``."""
+    def read_annotation(self, task: Any, result: Any) -> tuple[Any | None, list[str]]:
+        """An annotation as training will use it: ``(the document or None, what is left out of it)``."""
 
     def document_to_json(self, doc: Any) -> dict[str, Any]:
         """The artifact as the store keeps it; :meth:`document_from_json` reads it back equal."""

@@ -72,12 +72,12 @@ class CorefKind:
     def to_result(self, doc: Dialogue) -> list[dict[str, Any]]:
         return labelstudio.to_result(doc)
 
-    def read_annotation(self, task: Any, result: Any) -> tuple[dict[str, Any] | None, list[str]]:
-        """An annotation as training will use it (salvage mode: every readable part kept): ``(the document's JSON or
-        None, the parts left out)``; None when the task itself cannot be read (the problem says why)."""
+    def read_annotation(self, task: Any, result: Any) -> tuple[Dialogue | None, list[str]]:
+        """An annotation as training will use it (salvage mode: every readable part kept): ``(the dialogue or None,
+        the parts left out)``; None when the task itself cannot be read (the problem says why)."""
         dropped: list[str] = []
         try:
-            return self.document_to_json(labelstudio.from_task(task, result, dropped=dropped)), dropped
+            return labelstudio.from_task(task, result, dropped=dropped), dropped
         except ValueError as exc:
             return None, [f"not usable for training: {exc}"]
 

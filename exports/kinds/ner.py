@@ -70,10 +70,10 @@ class NerKind:
     def to_result(self, doc: Post) -> list[dict[str, Any]]:
         return post_task.to_result(doc)
 
-    def read_annotation(self, task: Any, result: Any) -> tuple[dict[str, Any] | None, list[str]]:
-        """An annotation as training will use it: ``(the post's JSON, [])``, or ``(None, [why])``."""
+    def read_annotation(self, task: Any, result: Any) -> tuple[Post | None, list[str]]:
+        """An annotation as training will use it: ``(the post, [])``, or ``(None, [why])``."""
         try:
-            return self.document_to_json(post_task.from_task(task, result or [])), []
+            return post_task.from_task(task, result or []), []
         except LabelStudioFormatError as exc:
             return None, [f"not usable for training: {exc}"]
 

@@ -10,13 +10,12 @@ backend's `/predict` answers those tasks from the store at once.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from tqdm import tqdm
 
 import templates as T
 from exports import kinds
-from exports.io.label_studio import connect, describe_api_error, every, unreachable
+from exports.io.label_studio import connect, describe_api_error, every, plain, unreachable
 from ls_backend.infra.config import Config
 from ls_backend.media.fetch import MediaPolicy
 from ls_backend.kinds import backend_kind
@@ -24,14 +23,6 @@ from ls_backend.serving.backend import Backend
 from ls_backend.jobs.video_jobs import VideoJobs, video_refs
 
 log = logging.getLogger(__name__)
-
-
-def _plain(obj: Any) -> dict:
-    if isinstance(obj, dict):
-        return obj
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump()
-    return dict(obj)
 
 
 def _has_video(prediction: dict) -> bool:
@@ -44,7 +35,7 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
     backend = Backend(config, own_trainer=False)
     version = backend.version
     try:
-        tasks = [_plain(t) for t in every(client.tasks.list, project=project, fields="all")]
+        tasks = [plain(t) for t in every(client.tasks.list, project=project, fields="all")]
     except Exception as exc:
         log.error("project %d: cannot list tasks: %s", project, describe_api_error(exc))
         return 2
@@ -69,7 +60,7 @@ def preannotate(config: Config, url: str, api_key: str, project: int, *, workers
             errors += 1
             continue
         try:
-            existing = [_plain(p) for p in client.predictions.list(task=tid)]
+            existing = [plain(p) for p in client.predictions.list(task=tid)]
             same = [p for p in existing if p.get("model_version") == version]
             if any(_has_video(p) for p in same) or (same and not _has_video(prediction)):
                 skipped += 1

@@ -21,6 +21,7 @@ from typing import Any
 from exports import kinds
 from ls_backend.infra.config import Config
 from ls_backend.infra.store import Store
+from ls_backend.learning.inbox import read_incoming, store_incoming
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,6 @@ class CatchUpReport:
                 f"{self.unchanged} already there" + (f"; {len(self.problems)} problem(s)" if self.problems else ""))
 
 
-def _plain(obj: Any) -> dict:
-    if isinstance(obj, dict):
-        return obj
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump()
-    return dict(obj)
-
-
 def our_kind(label_config: Any) -> kinds.TaskKind | None:
     """The task kind of a project's labeling config when it has all that kind's tags (one of our templates), else None."""
     if not isinstance(label_config, str) or not label_config.strip():
@@ -72,7 +65,7 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
     Raises:
         InputError: Label Studio does not answer, or refuses the key (the caller logs it; nothing was changed).
     """
-    from exports.io.label_studio import connect, every
+    from exports.io.label_studio import connect, every, plain
 
     if client is None:
         if not (config.label_studio_url and config.label_studio_api_key):
@@ -81,7 +74,7 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
     report = CatchUpReport()
     known = store.known_projects()
     for project in every(client.projects.list):
-        project = _plain(project)
+        project = plain(project)
         kind = our_kind(project.get("label_config"))
         if kind is None or project.get("id") not in known:
             continue
@@ -89,10 +82,10 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
         report.projects.append(pid)
         seen: set[int] = set()
         for task in every(client.tasks.list, project=pid, fields="all"):
-            task = _plain(task)
+            task = plain(task)
             task_kind = kinds.of_request(project.get("label_config"), task)
             for ann in task.get("annotations") or []:
-                ann = _plain(ann)
+                ann = plain(ann)
                 aid = ann.get("id")
                 if not isinstance(aid, int) or ann.get("was_cancelled"):
                     continue
@@ -102,13 +95,10 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
                 if row is not None and not row.deleted and row.result == result:
                     report.unchanged += 1
                     continue
-                document, dropped = task_kind.read_annotation(task, result)
-                key = task_kind.key(task_kind.document_from_json(document)) if document is not None else (task.get("data") or {}).get("doc_key")
-                store.upsert_annotation(aid, task.get("id"), pid, task.get("data") or {}, result, kind=task_kind.name, key=key,
-                                        document=document, source=SOURCE)
-                store.set_annotation_note(aid, task.get("id"), key, document is not None, dropped)
-                if document is None:
-                    report.problems.append(f"project {pid}, annotation {aid}: {'; '.join(dropped)}")
+                incoming = read_incoming(task_kind, task, aid, result, pid)
+                store_incoming(store, incoming, source=SOURCE)
+                if incoming.document is None:
+                    report.problems.append(f"project {pid}, annotation {aid}: {'; '.join(incoming.dropped)}")
                 report.stored += 1
         for row in store.live_annotations(pid):
             if row.ls_annotation_id not in seen:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exports import kinds
+from ls_backend.learning.inbox import IncomingAnnotation, read_incoming
 
 #: Deeper JSON than this is refused (Label Studio's deepest payload, a video box's key frame, is 6 levels).
 MAX_DEPTH = 64
@@ -166,21 +167,6 @@ def project_of(data: dict[str, Any]) -> int | None:
 
 
 @dataclass(frozen=True)
-class IncomingAnnotation:
-    """One annotation of a webhook event, read at the edge into its task kind's document."""
-
-    ls_id: int
-    task_id: int | None
-    project_id: int | None
-    kind: str  # the task kind's name
-    key: str | None  # the document's doc_key / post id
-    document: Any  # the kind's artifact (Dialogue, Post); None when no part of the annotation is usable
-    dropped: list[str]  # what training leaves out of it (or why none of it is usable)
-    task_data: dict[str, Any]  # the raw task data and result, kept beside the document
-    result: list[Any]
-
-
-@dataclass(frozen=True)
 class WebhookEvent:
     action: str
     annotations: tuple[IncomingAnnotation, ...] = ()  # created / updated (cancelled ones left out)
@@ -239,16 +225,7 @@ def _received(action: str, event: dict[str, Any]) -> list[IncomingAnnotation]:
         raise BadRequest(f"{where}: project: expected an object, got {type(project).__name__}")
     project_id = (project or {}).get("id")
     check_id(project_id, f"{where}: project.id", optional=True)
-    out = []
-    for ann in anns:
-        if ann.get("was_cancelled"):
-            continue
-        result = ann.get("result") or []
-        document, dropped = kind.read_annotation(task, result)
-        doc = kind.document_from_json(document) if document is not None else None
-        key = kind.key(doc) if doc is not None else (task.get("data") or {}).get("doc_key")
-        out.append(IncomingAnnotation(ann["id"], task.get("id"), project_id, kind.name, key, doc, dropped, task["data"], result))
-    return out
+    return [read_incoming(kind, task, ann["id"], ann.get("result") or [], project_id) for ann in anns if not ann.get("was_cancelled")]
 
 
 def check_label_config(xml: str, where: str) -> None:

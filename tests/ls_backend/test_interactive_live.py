@@ -17,12 +17,13 @@ from exports.dialogue import make_dialogue
 from exports.posts import Post
 from ls_backend.cli import main as ls_main
 from tests.conftest import REPO
-from tests.support.annotator import Annotator
+from tests.support.annotator import Annotator, text_char_rect
 from tests.support.backend import running_backend
 from tests.support.browser import browser_page, login
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labelstudio")]
 SHOTS = REPO / "out" / "screenshots" / "interactive"  # docs/annotator/auto-annotation-*.png are looked-at copies
+POST_TEXT = ".lsf-htx-richtext, [class*=\"richtext\"]"  # the post's Text tag
 NICK = "小土豆"  # a nickname the shipped models propose nothing for in these texts (checked below)
 
 
@@ -101,27 +102,6 @@ def test_one_mention_marked_brings_the_other_mention_of_that_person(ls_server, l
         assert backend.metrics()["assists"] >= 1  # the editor asked the backend (not a prediction made beforehand)
 
 
-def _text_char_rect(page, index: int):
-    """The screen rectangle of character ``index`` of the post's text (the Text tag)."""
-    return page.evaluate("""(index) => {
-      const root = document.querySelector('.lsf-htx-richtext') || document.querySelector('[class*="richtext"]');
-      if (!root) return null;
-      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-      let seen = 0, node;
-      while ((node = walker.nextNode())) {
-        const n = node.textContent.length;
-        if (index < seen + n) {
-          const range = document.createRange();
-          range.setStart(node, index - seen); range.setEnd(node, index - seen + 1);
-          const r = range.getBoundingClientRect();
-          return {x: r.x, y: r.y, width: r.width, height: r.height};
-        }
-        seen += n;
-      }
-      return null;
-    }""", index)
-
-
 def test_one_entity_marked_brings_its_other_occurrence(ls_server, ls_client, tmp_path):
     post = Post("auto-p1", tuple(f"{NICK}今天来了，{NICK}说很开心"))
     source = tmp_path / "posts.txt"
@@ -145,11 +125,10 @@ def test_one_entity_marked_brings_its_other_occurrence(ls_server, ls_client, tmp
             _auto_annotation_on(page)
             page.keyboard.press("Escape")
             page.keyboard.press("1")  # PER
-            a, b = _text_char_rect(page, 0), _text_char_rect(page, len(NICK) - 1)
-            assert a is not None and b is not None, "the post's text is not on the page"
-            page.mouse.move(a["x"] + 1, a["y"] + a["height"] / 2)
+            a, b = (text_char_rect(page, POST_TEXT, i, "the post") for i in (0, len(NICK) - 1))
+            page.mouse.move(a.x + 1, a.y + a.height / 2)
             page.mouse.down()
-            page.mouse.move(b["x"] + b["width"] - 1, b["y"] + b["height"] / 2, steps=6)
+            page.mouse.move(b.x + b.width - 1, b.y + b.height / 2, steps=6)
             page.mouse.up()
             page.wait_for_function("() => document.querySelectorAll('.lsf-outliner .lsf-tree__node').length >= 2", timeout=30_000)
             page.wait_for_timeout(500)

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_CHAR_RECT = """([turn, index]) => {
-  const root = document.querySelector(`[data-testid="phrase:${turn}"] [class^="dialoguetext"]`);
+_CHAR_RECT = """([selector, index]) => {
+  const root = document.querySelector(selector);
   if (!root) return null;
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   let seen = 0, node;
@@ -46,6 +46,14 @@ class Region:
     numbers: tuple[int, ...]
     text: str  # the mention's text; "" for a box (its score, if any, is not kept)
     index: int  # position in the panel
+
+
+def text_char_rect(page, selector: str, index: int, what: str = "the text") -> Rect:
+    """The screen rectangle of character ``index`` of the text under ``selector`` (a dialogue turn, a post's Text tag)."""
+    r = page.evaluate(_CHAR_RECT, [selector, index])
+    if r is None:
+        raise AssertionError(f"{what} has no character {index} on the page")
+    return Rect(**r)
 
 
 def number_key(n: int) -> str:
@@ -91,10 +99,7 @@ class Annotator:
 
     # -- the dialogue --------------------------------------------------------------------
     def char_rect(self, turn: int, index: int) -> Rect:
-        r = self.page.evaluate(_CHAR_RECT, [turn, index])
-        if r is None:
-            raise AssertionError(f"turn {turn} has no character {index} on the page")
-        return Rect(**r)
+        return text_char_rect(self.page, f'[data-testid="phrase:{turn}"] [class^="dialoguetext"]', index, f"turn {turn}")
 
     def drag_over(self, turn: int, start: int, end: int) -> None:
         """Drag over characters ``start..end`` (inclusive) of a turn, as a person selects text."""

@@ -33,7 +33,8 @@ def upgrade() -> None:
         task = {"id": row.task_id, "data": row.task_data}
         kind = kinds.of_task(task)
         document, _ = kind.read_annotation(task, row.result)
-        conn.execute(table.update().where(table.c.id == row.id).values(kind=kind.name, document=document))
+        stored = kind.document_to_json(document) if document is not None else None
+        conn.execute(table.update().where(table.c.id == row.id).values(kind=kind.name, document=stored))
 
 
 def downgrade() -> None:
