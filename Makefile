@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install sysdeps clean
+.PHONY: demo test fuzz bench install sysdeps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ sysdeps:
 
 test: $(STAMP) sysdeps
 	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+fuzz: $(STAMP)
+	for i in 1 2 3; do MCR_HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q -p no:cacheprovider tests/test_file_readers_fuzz.py tests/ls_backend/test_fuzz.py || exit 1; done
 
 bench: $(STAMP)
 	$(PY) bench/exports_bench.py

@@ -130,16 +130,19 @@ def cmd_split(args: argparse.Namespace) -> int:
     from exports.split import split
 
     report = ReadReport(args.annotations)
-    dialogues = [d for _, d in read_release(args.annotations, report)]
+    numbered = list(read_release(args.annotations, report))
+    dialogues = [d for _, d in numbered]
+    line_of = {d.doc_key: n for n, d in numbered}
     split_report = ReadReport(args.split)
     splits = read_splits(args.split, split_report)
     title_report = ReadReport(args.titles)
     titles = read_titles(args.titles, title_report)
     result = split(dialogues, splits, titles, args.out, args.video_root)
     for key in result.not_in_split:
-        log.warning("%s: not in %s; written to all.*.jsonl only", key, args.split)
-    for key in result.bad_split:
-        log.warning("%s: unknown video_type/split; written to all.*.jsonl only", key)
+        log.warning("%s line %d: doc_key %s is not in %s; written to all.*.jsonl only", args.annotations, line_of[key], key, args.split)
+    for key, where in result.bad_split:
+        log.warning("%s line %d: doc_key %s has an unknown video_type/split %s in %s; written to all.*.jsonl only",
+                    args.annotations, line_of[key], key, where, args.split)
     if result.without_title:
         log.warning("%d dialogue(s) without a title in %s: video_title set to 'Unknown Title'", len(result.without_title), args.titles)
     summary = ", ".join(f"{t}/{s}: {n}" for (t, s), n in sorted(result.counts.items()))

@@ -38,7 +38,7 @@ class SplitReport:
     counts: Counter = field(default_factory=Counter)
     not_in_split: list[str] = field(default_factory=list)
     without_title: list[str] = field(default_factory=list)
-    bad_split: list[str] = field(default_factory=list)
+    bad_split: list[tuple[str, str]] = field(default_factory=list)  # (doc_key, "video_type/split")
 
 
 def textual_record(dialogue: Dialogue) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def split(
                 continue
             vtype, s = where
             if vtype not in TYPES or s not in SPLITS:
-                report.bad_split.append(f"{d.doc_key} ({vtype}/{s})")
+                report.bad_split.append((d.doc_key, f"{vtype}/{s}"))
                 continue
             for kind, line in lines.items():
                 writers[f"all/{s}.{kind}.jsonl"].write(line)

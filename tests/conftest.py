@@ -9,8 +9,12 @@ from hypothesis import HealthCheck, settings
 
 # The suite runs on 2 busy cores next to Label Studio and video encoding: a generated example
 # may take longer than Hypothesis' default 200 ms deadline without anything being wrong.
-settings.register_profile("mcr", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("mcr")
+# "mcr" (the test command, CI): the same examples on every run, so a red CI is reproducible and a
+# green one is not luck. "explore" (`make fuzz`): new random examples each run, to find what the
+# fixed ones miss; a case it finds becomes an @example or a unit test.
+settings.register_profile("mcr", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True, database=None)
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
+settings.load_profile(os.environ.get("MCR_HYPOTHESIS_PROFILE", "mcr"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MCR_SHARED", REPO.parent / "shared"))

@@ -48,7 +48,9 @@ def test_split_reports_missing_entries(tmp_path, release_lines, caplog):
     rc = main(["split", "--annotations", str(data), "--split", str(tmp_path / "split.jsonl"),
                "--titles", str(tmp_path / "titles.jsonl"), "--out", str(tmp_path / "out")])
     assert rc == 1
-    assert f"{keys[2]}: not in" in caplog.text and f"{keys[1]} (idol/val): unknown video_type/split" in caplog.text
+    # each names the file and line of the dialogue, its doc_key and the split file
+    assert f"{data} line 3: doc_key {keys[2]} is not in {tmp_path / 'split.jsonl'}" in caplog.text
+    assert f"{data} line 2: doc_key {keys[1]} has an unknown video_type/split idol/val" in caplog.text
     assert "2 dialogue(s) without a title" in caplog.text
     assert [r["video_title"] for r in _read(tmp_path / "out" / "all.visual.jsonl")] == ["t", "Unknown Title", "Unknown Title"]
     assert len(_read(tmp_path / "out" / "celeb" / "test.textual.jsonl")) == 1
