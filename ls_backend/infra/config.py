@@ -43,6 +43,7 @@ class Config:
     version_check_seconds: float = 0.0  # how stale a worker's idea of the active model may be (0: every request asks the store)
     # -- video (see pipeline/video) --
     video_sample_fps: float = 2.0  # frames per second the face detector looks at
+    video_decode: str = "planned"  # planned: decode only the frames the analysis needs | every: every frame
     head_detector: Path | None = None  # ultralytics YOLO head checkpoint; default: MTCNN faces -> head boxes
     face_embedder: str = "dlib"  # "dlib" or "facenet:<path of InceptionResnetV1 weights>"
     person_threshold: float | None = None  # default: calibrated per embedder

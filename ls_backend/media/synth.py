@@ -11,7 +11,7 @@ Faces: ``skimage.data.astronaut()`` (one colour face) and the 100 face crops of
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +23,10 @@ from exports.dialogue import Dialogue
 log = logging.getLogger(__name__)
 
 PORTRAIT = (720, 1280)
+# libx264 as a short-video platform re-encodes uploads: B-frames (3, pyramid), key frames at scene cuts and
+# at most every 250 frames (the render default, ultrafast with a key frame every 30 frames and no B-frame,
+# is like a phone camera's stream)
+PLATFORM = {"preset": "faster", "g": "250", "bf": "3", "sc_threshold": "40"}
 LANDSCAPE = (1280, 720)
 
 
@@ -93,12 +97,15 @@ def render(
     stamp: bool = True,
     grain: float = 0.0,
     crf: int = 30,
+    encoder: Mapping[str, str] | None = None,
 ) -> SyntheticVideo:
     """Encode a video with ``placements`` to ``path`` (H.264 MP4).
 
     ``cuts``: frames that start a new shot (a new background colour and gradient).
     ``grain``: standard deviation of per-frame luma noise, as a camera's sensor adds (it gives the
-    clip a camera-like bitrate, and so a realistic decoding cost); ``crf``: x264 quality.
+    clip a camera-like bitrate, and so a realistic decoding cost); ``crf``: x264 quality; ``encoder``: other
+    libx264 options, over the defaults (``ultrafast``, a key frame every 30 frames, no B-frames: a phone's
+    camera-like stream; ``PLATFORM`` is a short-video platform's re-encode, with B-frames and long GOPs).
 
     Raises:
         ValueError: a box outside the frame, or a face index out of range.
@@ -126,7 +133,7 @@ def render(
     with av.open(str(tmp), mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": str(crf), "g": "30"}
+        stream.options = {"preset": "ultrafast", "crf": str(crf), "g": "30", **(encoder or {})}
         rng = np.random.default_rng(0)
         noise = [rng.normal(0, grain, (h, w)).astype(np.int16) for _ in range(8)] if grain > 0 else []
         last_key = None

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ls_backend.pipeline.video.artifacts import Detection, Person, SampledFrame, Track, VideoAnalysis
-from ls_backend.pipeline.video.decode import DecodedStream
+from ls_backend.pipeline.video.decode import DecodedStream, Unplannable
 from ls_backend.pipeline.video.heads import HeadShape, MtcnnHeads, YoloHeads, torch_device
 from ls_backend.pipeline.video.persons import best_detections, cluster_tracks, key_quality
 from ls_backend.pipeline.video.shots import ShotDetector
@@ -20,7 +20,7 @@ from ls_backend.pipeline.video.tracking import ShotTracker, load_appearance
 
 log = logging.getLogger(__name__)
 
-VERSION = "video-1"
+VERSION = "video-2"  # 2: frames sampled on a fixed grid, decoding only what the analysis needs
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,13 @@ class VideoSettings:
     static_changed: float = 0.002
     static_max: float = 2.0  # ... within this many seconds, takes that frame's detections instead of running the detector
     min_face: int = 32  # pixels at analysis size (MTCNN's smallest face: fewer pyramid levels when larger)
+    decode: str = "planned"  # "planned": only the frames the analysis needs (decode.py); "every": every frame
 
     @classmethod
     def from_config(cls, config) -> VideoSettings:
         return cls(sample_fps=config.video_sample_fps, head_detector=config.head_detector, face_embedder=config.face_embedder,
-                   person_threshold=config.person_threshold, device=config.device, tracker_appearance=config.tracker_appearance)
+                   person_threshold=config.person_threshold, device=config.device, tracker_appearance=config.tracker_appearance,
+                   decode=config.video_decode)
 
     def check(self) -> None:
         """Cheap start-up checks of the settings (paths exist, names known), without loading torch.
@@ -62,6 +64,8 @@ class VideoSettings:
             raise ValueError(f"face_embedder: expected 'dlib' or 'facenet:<weights path>', got {self.face_embedder!r}")
         if self.tracker_appearance not in ("auto", "mobilenet", "histogram"):
             raise ValueError(f"tracker_appearance: expected auto, mobilenet or histogram, got {self.tracker_appearance!r}")
+        if self.decode not in ("planned", "every"):
+            raise ValueError(f"video_decode: expected planned or every, got {self.decode!r}")
         if self.sample_fps <= 0:
             raise ValueError(f"video_sample_fps: must be positive, got {self.sample_fps}")
 
@@ -115,21 +119,33 @@ class VideoPipeline:
             descs.extend(self.faces.embed(image, [face]))
         return np.mean(descs, axis=0) if descs else None
 
-    def _sampled_frames(self, stream: DecodedStream, shots: ShotDetector, counts: dict) -> Iterator[SampledFrame]:
-        """Every frame through the decoder and the shot detector; the frames the detector should see
-        (``sample_fps``, and the first frame of every shot) at analysis size. A sampled frame on which
-        nothing moved since the last detected frame of its shot is marked ``reuse_of`` that frame."""
+    def _sampled_frames(self, stream: DecodedStream, shots: ShotDetector, counts: dict, planned: bool = True) -> Iterator[SampledFrame]:
+        """The frames the detector should see, at analysis size: one every ``1 / sample_fps`` seconds (the
+        first frame at or after each multiple of it) and the first frame of every shot (a grid frame less
+        than half a step after it is left out). ``planned``: decode only those frames, the possible cuts
+        and the frames before them (``DecodedStream.frames``); else every frame.
+        A sampled frame on which nothing moved since the last detected frame of its shot is marked
+        ``reuse_of`` that frame."""
         s = self.settings
-        next_sample, step = 0.0, None
+
+        def step() -> float:  # frames between samples (the frame rate is known once the stream is open)
+            return max(1.0, stream.meta.fps / s.sample_fps)
+
+        def on_grid(i: int) -> bool:
+            return i == 0 or int(i / step()) != int((i - 1) / step())
+
+        def plan(gop) -> set[int]:
+            cuts = shots.candidates(gop)
+            first = gop[0].index
+            return {p.index for p in gop if on_grid(p.index)} | cuts | {c - 1 for c in cuts if c - 1 >= first}
+
         reference: tuple[int, np.ndarray, int] | None = None  # (frame, thumbnail, shot) of the last detected frame
-        for index, frame in stream:
-            if step is None:
-                step = max(1.0, stream.meta.fps / s.sample_fps)
+        for index, frame in stream.frames(plan if planned else None):
             thumb = stream.thumbnail(frame)
             cut = shots.feed(index, thumb)
-            if not (cut or index >= next_sample):
+            start = shots.starts[-1]
+            if not (cut or (on_grid(index) and (index == start or index - start >= step() / 2))):
                 continue
-            next_sample = index + step
             shot = len(shots.starts) - 1
             reuse = None
             if (reference is not None and reference[2] == shot and index - reference[0] <= s.static_max * stream.meta.fps
@@ -157,10 +173,20 @@ class VideoPipeline:
         Raises:
             exports.io.media.MediaError: the file is missing, empty, corrupt, or has no video frame.
         """
+        if self.settings.decode == "every":
+            return self._analyse(Path(path), planned=False)
+        try:
+            return self._analyse(Path(path), planned=True)
+        except Unplannable as exc:
+            log.info("%s; decoding every frame", exc)
+            return self._analyse(Path(path), planned=False)
+
+    def _analyse(self, path: Path, planned: bool) -> VideoAnalysis:
         s = self.settings
         timings = {"decode+detect": 0.0}
         started = time.perf_counter()
-        stream = DecodedStream(Path(path), s.max_side)
+        # on the CPU the detector's threads take the cores: the decoder, in a thread of its own, gets one
+        stream = DecodedStream(path, s.max_side, threads=1 if self.device == "cpu" else 0)
         shots = ShotDetector()
         trackers: list[ShotTracker] = []
         crops: dict[Detection, tuple[np.ndarray, tuple[float, float, float, float]]] = {}
@@ -168,8 +194,8 @@ class VideoPipeline:
         pending: list[SampledFrame] = []
         counts = {"sampled": 0, "reused": 0}
 
-        # face embeddings of a shot's tracks are computed in another thread as soon as the shot ends
-        # (dlib holds the GIL, torch's detector mostly does not: the two overlap on two cores)
+        # face embeddings of a shot's tracks are computed in another thread as soon as the shot ends (dlib holds
+        # the GIL while it computes: it overlaps with torch's and FFmpeg's own threads, not with Python code)
         embedder = ThreadPoolExecutor(1, thread_name_prefix="video-embed")
         embedded: list[tuple[Track, Future]] = []
 
@@ -203,11 +229,15 @@ class VideoPipeline:
             pending.clear()
 
         # decoding and sampling run in a thread (PyAV and torch release the GIL), detection here
-        for frame in _in_thread(self._sampled_frames(stream, shots, counts)):
-            if pending and (frame.shot != pending[-1].shot or len(pending) >= s.batch):
-                flush()
-            pending.append(frame)
-        flush()
+        try:
+            for frame in _in_thread(self._sampled_frames(stream, shots, counts, planned)):
+                if len(pending) >= s.batch:  # one detector batch may span shots: fewer, fuller batches
+                    flush()
+                pending.append(frame)
+            flush()
+        except BaseException:
+            embedder.shutdown(cancel_futures=True)
+            raise
         if trackers:
             close(trackers[-1])
         sampled = counts["sampled"]
@@ -237,8 +267,9 @@ class VideoPipeline:
                     for n, (st, m, k, e) in enumerate(persons))
         timings["total"] = time.perf_counter() - started
         timings["detected_frames"] = float(sampled - reused)
-        log.info("%s: %d frames, %d sampled (%d detected), %d shots, %d tracks, %d persons in %.1f s", path, meta.frame_count, sampled,
-                 sampled - reused, len(shots.starts), len(tracks), len(out), timings["total"])
+        timings["decoded_frames"] = float(stream.decoded)
+        log.info("%s: %d frames (%d decoded), %d sampled (%d detected), %d shots, %d tracks, %d persons in %.1f s", path, meta.frame_count,
+                 stream.decoded, sampled, sampled - reused, len(shots.starts), len(tracks), len(out), timings["total"])
         return VideoAnalysis(meta, shots.shots(meta.frame_count), out, sampled, self.version, timings)
 
 

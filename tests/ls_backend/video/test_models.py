@@ -36,7 +36,7 @@ def test_a_yolo_head_checkpoint_is_loaded_and_run(yolo_checkpoint, scene_video):
     out = pipeline.heads.detect([frame, frame], (1280, 720))
     assert len(out) == 2 and all(isinstance(d, list) for d in out)
     analysis = pipeline.analyse(scene_video[0])  # runs end to end (random weights find what they find)
-    assert analysis.pipeline_version.startswith("video-1/yolo:heads.pt/")
+    assert analysis.pipeline_version.startswith("video-2/yolo:heads.pt/")
 
 
 def test_facenet_weights_are_loaded_from_a_local_path(facenet_weights):
