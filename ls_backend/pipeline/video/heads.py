@@ -86,6 +86,11 @@ class MtcnnHeads:
         # fewer pyramid levels (factor 0.6 instead of 0.709, faces from 32 px at analysis size) and
         # stricter stage thresholds than facenet-pytorch's defaults: half the CPU time, same faces here
         self.model = MTCNN(keep_all=True, device=self.device, min_face_size=min_face, factor=factor, thresholds=list(thresholds), post_process=False)
+        if self.device == "cpu":  # channels-last convolutions and pooling: ~20 % less time on the CPU, the same boxes
+            import torch
+
+            for net in (self.model.pnet, self.model.rnet, self.model.onet):
+                net.to(memory_format=torch.channels_last)
         self.min_confidence = min_confidence
         self.shape = shape
 
@@ -93,8 +98,12 @@ class MtcnnHeads:
         """Detections of each frame (boxes in original pixels); frames of one batch share a size."""
         if not frames:
             return []
-        images = [f.image for f in frames]
-        boxes, probs, points = self.model.detect(np.stack(images), landmarks=True)
+        import torch
+
+        # MTCNN takes (N, H, W, 3) and permutes it to (N, 3, H, W): handing it a view whose permutation is
+        # contiguous makes its image pyramid (area resampling) twice as fast as on the strided view
+        batch = torch.from_numpy(np.stack([f.image for f in frames])).permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1)
+        boxes, probs, points = self.model.detect(batch, landmarks=True)
         out = []
         for frame, b, p, lm in zip(frames, boxes, probs, points):
             dets = []
