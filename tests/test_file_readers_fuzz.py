@@ -97,40 +97,44 @@ def _check(rc: int, out: Path, messages: str, source: Path, also: Path | None = 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
+def _run(tmp_path_factory, caplog, capsys, data: bytes, name: str, command) -> None:
+    """Write ``data`` as ``name`` in a fresh folder, run ``command(src, folder) -> (exit status, output path,
+    another input the problems may be about or None)`` with the log and the terminal captured, and check it."""
+    tmp = tmp_path_factory.mktemp("x")
+    src = tmp / name
+    src.write_bytes(data)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        rc, out, also = command(src, tmp)
+    printed = capsys.readouterr()
+    _check(rc, out, caplog.text + printed.out + printed.err, src, also=also)
+
+
 @FUZZ
 @given(data=broken_release(), command=st.sampled_from(["validate", "conll", "to-labelstudio", "split", "faces", "adjudicate"]))
 def test_exports_commands_on_broken_release_files(tmp_path_factory, caplog, capsys, data, command):
-    tmp = tmp_path_factory.mktemp("x")
-    src = tmp / "broken.jsonl"
-    src.write_bytes(data)
-    out = tmp / "out"
-    caplog.clear()
-    with caplog.at_level(logging.INFO):
-        args = {"validate": ["validate", str(src)], "conll": ["conll", str(src), "--out", str(out)],
-                "to-labelstudio": ["to-labelstudio", str(src), "--out", str(out)],
-                "split": ["split", "--annotations", str(src), "--split", str(SHARED / "data" / "tiktalkcoref" / "split.jsonl"),
-                          "--titles", str(SHARED / "data" / "tiktalkcoref" / "video_titles.jsonl"), "--out", str(out)],
-                "faces": ["faces", str(src), "--video-root", str(tmp), "--out", str(out)]}.get(command)
+    def run(src, tmp):
+        out = tmp / "out"
         if command == "adjudicate":  # without Label Studio: the campaign record only
             good = tmp / "good.jsonl"
             good.write_text("\n".join(LINES) + "\n", encoding="utf-8")
             rc = agreement_main(["adjudicate", str(good), str(src), "--state", str(out)])
-            out = out / "gold.jsonl"  # adjudicate writes its record into the state directory, no output file
-        else:
-            rc = exports_main(args)
-    printed = capsys.readouterr()
-    _check(rc, out, caplog.text + printed.out + printed.err, src, also=tmp if command in ("faces", "adjudicate") else None)
+            return rc, out / "gold.jsonl", tmp  # adjudicate writes its record into the state directory, no output file
+        args = {"validate": ["validate", str(src)], "conll": ["conll", str(src), "--out", str(out)],
+                "to-labelstudio": ["to-labelstudio", str(src), "--out", str(out)],
+                "split": ["split", "--annotations", str(src), "--split", str(SHARED / "data" / "tiktalkcoref" / "split.jsonl"),
+                          "--titles", str(SHARED / "data" / "tiktalkcoref" / "video_titles.jsonl"), "--out", str(out)],
+                "faces": ["faces", str(src), "--video-root", str(tmp), "--out", str(out)]}[command]
+        return exports_main(args), out, tmp if command == "faces" else None
+
+    _run(tmp_path_factory, caplog, capsys, data, "broken.jsonl", run)
 
 
 @FUZZ
 @given(data=broken_bio(), command=st.sampled_from(["validate", "to-labelstudio", "posts", "report", "compare", "from-bio"]))
 def test_exports_commands_on_broken_bio_files(tmp_path_factory, caplog, capsys, data, command):
-    tmp = tmp_path_factory.mktemp("x")
-    src = tmp / "broken.txt"
-    src.write_bytes(data)
-    out = tmp / "out.json"
-    caplog.clear()
-    with caplog.at_level(logging.INFO):
+    def run(src, tmp):
+        out = tmp / "out.json"
         good = tmp / "good.txt"
         good.write_text("\n\n".join(POSTS) + "\n", encoding="utf-8")
         if command == "report":
@@ -145,26 +149,24 @@ def test_exports_commands_on_broken_bio_files(tmp_path_factory, caplog, capsys, 
             args = {"validate": ["validate", str(src), "--task", "ner"], "to-labelstudio": ["to-labelstudio", str(src), "--task", "ner", "--out", str(out)],
                     "posts": ["posts", str(src), "--out", str(tmp / "out.jsonl")]}[command]
             rc = exports_main(args)
-    printed = capsys.readouterr()
-    _check(rc, tmp / "out.jsonl" if command == "posts" else out, caplog.text + printed.out + printed.err, src)
+        return rc, tmp / "out.jsonl" if command == "posts" else out, None
+
+    _run(tmp_path_factory, caplog, capsys, data, "broken.txt", run)
 
 
 @FUZZ
 @given(data=st.one_of(broken_release(), st.binary(max_size=300)), command=st.sampled_from(["from-labelstudio", "report", "compare"]))
 def test_label_studio_exports_and_agreement_on_broken_files(tmp_path_factory, caplog, capsys, data, command):
-    tmp = tmp_path_factory.mktemp("x")
-    src = tmp / "broken.json"
-    src.write_bytes(data)
-    good = tmp / "good.jsonl"
-    good.write_text("\n".join(LINES) + "\n", encoding="utf-8")
-    out = tmp / "out.jsonl"
-    caplog.clear()
-    with caplog.at_level(logging.INFO):
+    def run(src, tmp):
+        good = tmp / "good.jsonl"
+        good.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+        out = tmp / "out.jsonl"
         if command == "from-labelstudio":
             rc = exports_main(["from-labelstudio", str(src), "--out", str(out)])
         elif command == "report":
             rc = agreement_main(["report", str(good), str(src), "--json", str(out)])
         else:
             rc = agreement_main(["compare", str(good), str(good), str(src), "--shuffles", "20", "--json", str(out)])
-    printed = capsys.readouterr()
-    _check(rc, out, caplog.text + printed.out + printed.err, src)
+        return rc, out, None
+
+    _run(tmp_path_factory, caplog, capsys, data, "broken.json", run)

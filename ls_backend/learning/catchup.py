@@ -80,6 +80,7 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
             continue
         pid = project["id"]
         report.projects.append(pid)
+        stored = {row.ls_annotation_id: row for row in store.live_annotations(pid)}  # one query per project
         seen: set[int] = set()
         for task in every(client.tasks.list, project=pid, fields="all"):
             task = plain(task)
@@ -91,8 +92,8 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
                     continue
                 seen.add(aid)
                 result = ann.get("result") or []
-                row = store.annotation(aid)
-                if row is not None and not row.deleted and row.result == result:
+                row = stored.get(aid)
+                if row is not None and row.result == result:
                     report.unchanged += 1
                     continue
                 incoming = read_incoming(task_kind, task, aid, result, pid)
@@ -100,9 +101,8 @@ def catch_up(config: Config, store: Store, client: Any = None) -> CatchUpReport 
                 if incoming.document is None:
                     report.problems.append(f"project {pid}, annotation {aid}: {'; '.join(incoming.dropped)}")
                 report.stored += 1
-        for row in store.live_annotations(pid):
-            if row.ls_annotation_id not in seen:
-                report.deleted += store.delete_annotation(row.ls_annotation_id)
+        for aid in stored.keys() - seen:
+            report.deleted += store.delete_annotation(aid)
     if report.changed or report.problems:
         log.info("%s", report)
     return report

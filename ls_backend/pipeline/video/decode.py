@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -71,10 +72,7 @@ class DecodedStream:
     scale: float = 1.0
     decoded: int = 0  # frames the decoder produced (wanted or not)
     _size: tuple[int, int] = (0, 0)
-    _fps: float = field(default=0.0, repr=False)
-
-    def __iter__(self) -> Iterator[tuple[int, object]]:
-        return self.frames()
+    _known: int = field(default=0, repr=False)  # frames the stream is known to have so far (meta.frame_count at the end)
 
     def frames(self, plan: Plan | None = None) -> Iterator[tuple[int, object]]:
         """The wanted frames (all of them without ``plan``).
@@ -85,25 +83,28 @@ class DecodedStream:
         """
         import av
 
-        with self._open() as (container, stream):
-            counted = [0]  # frames the stream is known to have (for meta.frame_count)
-            last = -1
+        with self._opened() as (container, stream):
+            self._known, last = 0, -1
             try:
-                source = self._planned(container, stream, plan, counted) if plan is not None else self._all(container, stream, counted)
+                source = self._planned(container, stream, plan) if plan is not None else self._all(container, stream)
                 for last, frame in source:
                     yield last, frame
             except av.error.FFmpegError as exc:
-                counted[0] = max(counted[0], last + 1)
-                if counted[0] == 0:
+                self._known = max(self._known, last + 1)
+                if self._known == 0:
                     raise MediaError(f"{self.path}: cannot decode the video stream ({exc})") from None
-                log.warning("%s: decoding stopped after frame %d: %s", self.path, counted[0] - 1, exc)
-            if counted[0] == 0:
+                log.warning("%s: decoding stopped after frame %d: %s", self.path, self._known - 1, exc)
+            if self._known == 0:
                 raise MediaError(f"{self.path}: the video stream has no frame")
-            self.meta = VideoMeta(round(self._fps, 6), self.meta.width, self.meta.height, counted[0])
+            self.meta = replace(self.meta, frame_count=self._known)
 
-    def _open(self):
-        import contextlib
+    @contextmanager
+    def _opened(self):
+        """The container and its video stream, with ``meta``, ``scale`` and the analysis size set.
 
+        Raises:
+            MediaError: the file is missing or empty, not a container PyAV opens, or without a usable video stream.
+        """
         import av
 
         path = self.path
@@ -115,38 +116,31 @@ class DecodedStream:
             container = av.open(str(path))
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: not a video PyAV can open ({exc})") from None
+        with container:
+            if not container.streams.video:
+                kinds = ", ".join(sorted({s.type for s in container.streams})) or "no stream"
+                raise MediaError(f"{path}: no video stream ({kinds})")
+            stream = container.streams.video[0]
+            if self.threads > 0:
+                stream.codec_context.thread_count = self.threads
+            stream.thread_type = "AUTO"
+            rate = stream.average_rate or stream.base_rate or stream.guessed_rate
+            fps = float(Fraction(rate)) if rate else 0.0
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if fps <= 0 or width <= 0 or height <= 0:
+                raise MediaError(f"{path}: the video stream has no frame rate or size")
+            self.meta = VideoMeta(round(fps, 6), width, height, 0)
+            self.scale = min(1.0, self.max_side / max(width, height))
+            self._size = (max(2, int(round(width * self.scale / 2)) * 2), max(2, int(round(height * self.scale / 2)) * 2))
+            yield container, stream
 
-        @contextlib.contextmanager
-        def opened():
-            with container:
-                if not container.streams.video:
-                    kinds = ", ".join(sorted({s.type for s in container.streams})) or "no stream"
-                    raise MediaError(f"{path}: no video stream ({kinds})")
-                stream = container.streams.video[0]
-                if self.threads > 0:
-                    stream.codec_context.thread_count = self.threads
-                stream.thread_type = "AUTO"
-                rate = stream.average_rate or stream.base_rate or stream.guessed_rate
-                fps = float(Fraction(rate)) if rate else 0.0
-                width, height = stream.codec_context.width, stream.codec_context.height
-                if fps <= 0 or width <= 0 or height <= 0:
-                    raise MediaError(f"{path}: the video stream has no frame rate or size")
-                self._fps = fps
-                self.meta = VideoMeta(round(fps, 6), width, height, 0)
-                self.scale = min(1.0, self.max_side / max(width, height))
-                self._size = (max(2, int(round(width * self.scale / 2)) * 2), max(2, int(round(height * self.scale / 2)) * 2))
-                yield container, stream
-
-        return opened()
-
-    def _all(self, container, stream, counted: list[int]) -> Iterator[tuple[int, object]]:
-        for frame in container.decode(stream):
-            index = counted[0]
-            counted[0] += 1
+    def _all(self, container, stream) -> Iterator[tuple[int, object]]:
+        for index, frame in enumerate(container.decode(stream)):
+            self._known = index + 1
             self.decoded += 1
             yield index, frame
 
-    def _planned(self, container, stream, plan: Plan, counted: list[int]) -> Iterator[tuple[int, object]]:
+    def _planned(self, container, stream, plan: Plan) -> Iterator[tuple[int, object]]:
         cc = stream.codec_context
         index: dict[int, int] = {}  # pts -> frame index, for this GOP and the one before (late output)
         before: dict[int, int] = {}
@@ -190,7 +184,7 @@ class DecodedStream:
                 yield from out(cc.decode(None))
                 cc.flush_buffers()
             offset += len(gop)
-            counted[0] = offset
+            self._known = offset
             gop, following = following, next(groups, None) if following is not None else None
         cc.skip_frame = "DEFAULT"
         yield from out(cc.decode(None))
